@@ -1,0 +1,123 @@
+/**
+ * The error hierarchy of kafkats.
+ *
+ * Every error the client raises is a {@link KafkaError}: it carries the Kafka error code (or -1 when
+ * the failure did not come from a broker), the Kafka error name, whether retrying the same operation
+ * may succeed, and the underlying cause. Subclasses name the category so callers can branch with
+ * `instanceof` without parsing messages.
+ *
+ * @packageDocumentation
+ */
+
+import { errorCodeInfo, type ErrorAction } from './protocol/error-codes.js'
+
+export type { ErrorAction }
+
+// A brand that survives two copies of the package in one process (undici's trick): `instanceof`
+// across duplicated installs would otherwise fail silently.
+const kKafkaError = Symbol.for('kafkats.error')
+
+/** Options shared by every error constructor. */
+export interface KafkaErrorOptions {
+  /** The Kafka error code; -1 (UNKNOWN_SERVER_ERROR) when the error did not come from a broker. */
+  code?: number
+  /** The Kafka error name, such as `NOT_LEADER_OR_FOLLOWER`. */
+  errorName?: string
+  /** Whether the same operation may succeed if tried again. */
+  retriable?: boolean
+  /** The error that led to this one. */
+  cause?: unknown
+}
+
+/**
+ * The base of every error raised by kafkats.
+ * @category Error
+ */
+export class KafkaError extends Error {
+  /** The Kafka error code; -1 when the failure did not come from a broker's error code. */
+  readonly code: number
+  /** The Kafka error name (`NOT_LEADER_OR_FOLLOWER`), or a kafkats category name for client-side errors. */
+  readonly errorName: string
+  /** True when trying the same operation again may succeed. */
+  readonly retriable: boolean
+
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = options.code ?? -1
+    this.errorName = options.errorName ?? 'UNKNOWN_SERVER_ERROR'
+    this.retriable = options.retriable ?? false
+  }
+
+  get [kKafkaError](): true {
+    return true
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== KafkaError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kKafkaError] === true
+  }
+}
+
+/**
+ * A broker answered with a non-zero error code. The code, name and retriable flag come from Kafka's
+ * error table.
+ * @category Error
+ */
+export class KafkaBrokerError extends KafkaError {
+  /** What Kafka's clients do on this error by default (refresh metadata, retry, fail …). */
+  readonly action: ErrorAction
+
+  constructor(code: number, message?: string, options: { cause?: unknown } = {}) {
+    const info = errorCodeInfo(code)
+    super(message ?? `${info.name}: ${info.message}`, {
+      code,
+      errorName: info.name,
+      retriable: info.retriable,
+      cause: options.cause,
+    })
+    this.action = info.action
+  }
+}
+
+/**
+ * A frame could not be decoded: it was truncated, malformed, or claimed an impossible size.
+ * The connection that carried it can no longer be trusted.
+ * @category Error
+ */
+export class KafkaProtocolError extends KafkaError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { errorName: 'CORRUPT_MESSAGE', code: 2, retriable: false, cause: options.cause })
+  }
+}
+
+/**
+ * A value cannot be compressed or decompressed with the requested codec on this runtime.
+ * @category Error
+ */
+export class KafkaCompressionError extends KafkaError {
+  constructor(message: string, options: { cause?: unknown; code?: number } = {}) {
+    super(message, {
+      errorName: options.code === 76 ? 'UNSUPPORTED_COMPRESSION_TYPE' : 'CORRUPT_MESSAGE',
+      code: options.code ?? 2,
+      retriable: false,
+      cause: options.cause,
+    })
+  }
+}
+
+/**
+ * An option given to kafkats is invalid. The message names the option.
+ * @category Error
+ */
+export class KafkaConfigError extends KafkaError {
+  constructor(message: string) {
+    super(message, { errorName: 'INVALID_CONFIG', code: 40, retriable: false })
+  }
+}
+
+/** Builds the typed error for a broker error code, or returns null for code 0 (no error). */
+export function errorFromCode(code: number, message?: string | null): KafkaBrokerError | null {
+  if (code === 0) return null
+  return new KafkaBrokerError(code, message ?? undefined)
+}

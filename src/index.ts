@@ -1,0 +1,15 @@
+/**
+ * kafkats: an Apache Kafka client for Node.js.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  KafkaError,
+  KafkaBrokerError,
+  KafkaProtocolError,
+  KafkaCompressionError,
+  KafkaConfigError,
+  errorFromCode,
+} from './errors.js'
+export type { KafkaErrorOptions, ErrorAction } from './errors.js'
