@@ -107,6 +107,42 @@ export class KafkaCompressionError extends KafkaError {
 }
 
 /**
+ * A connection failed: refused, reset, closed by the broker, or closed by kafkats after a timeout.
+ * Requests that were in flight on it have an unknown outcome.
+ * @category Error
+ */
+export class KafkaNetworkError extends KafkaError {
+  /** The broker address the connection was to, as `host:port`. */
+  readonly broker: string
+
+  constructor(message: string, options: { broker: string; cause?: unknown }) {
+    super(message, { errorName: 'NETWORK_EXCEPTION', code: 13, retriable: true, cause: options.cause })
+    this.broker = options.broker
+  }
+}
+
+/**
+ * An operation did not finish within its deadline. For a request already written to a broker the
+ * outcome is unknown: the broker may still have acted on it.
+ * @category Error
+ */
+export class KafkaTimeoutError extends KafkaError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { errorName: 'REQUEST_TIMED_OUT', code: 7, retriable: true, cause: options.cause })
+  }
+}
+
+/**
+ * An operation was attempted on an object in the wrong state, such as a closed connection or client.
+ * @category Error
+ */
+export class KafkaStateError extends KafkaError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { errorName: 'ILLEGAL_STATE', code: -1, retriable: false, cause: options.cause })
+  }
+}
+
+/**
  * An option given to kafkats is invalid. The message names the option.
  * @category Error
  */
