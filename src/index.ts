@@ -10,6 +10,9 @@ export {
   KafkaProtocolError,
   KafkaCompressionError,
   KafkaConfigError,
+  KafkaNetworkError,
+  KafkaTimeoutError,
+  KafkaStateError,
   errorFromCode,
 } from './errors.js'
 export type { KafkaErrorOptions, ErrorAction } from './errors.js'
