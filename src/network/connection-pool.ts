@@ -1,0 +1,141 @@
+/**
+ * Connections to brokers, one per (broker address, purpose).
+ *
+ * A broker reads the next request on a socket only after answering the previous one, so a Fetch
+ * parked for `fetchMaxWaitMs` or a JoinGroup held for a rebalance would stall everything behind it.
+ * Giving produce, fetch, group traffic and everything else their own sockets keeps heartbeats,
+ * commits and metadata flowing whatever the long polls do.
+ */
+
+import { KafkaStateError } from '../errors.js'
+import { backoffMs, type BackoffOptions } from '../util/backoff.js'
+import { Connection, type ConnectionOptions } from './connection.js'
+
+/** The traffic classes that get a socket of their own. */
+export type ConnectionPurpose = 'produce' | 'fetch' | 'group' | 'default'
+
+/** Where a broker listens. Bootstrap servers have no node id yet. */
+export interface BrokerEndpoint {
+  readonly host: string
+  readonly port: number
+}
+
+export interface ConnectionPoolOptions {
+  /** Options for every new connection, except its address. */
+  connection?: Omit<ConnectionOptions, 'host' | 'port'>
+  /**
+   * Runs on every new connection before it is handed out (ApiVersions, SASL). A failure closes the
+   * connection and fails the caller.
+   */
+  onConnect?: (connection: Connection) => Promise<void>
+  /** Connections unused for this long are closed (Java `connections.max.idle.ms`). */
+  connectionsMaxIdleMs?: number
+  /** Delay before reconnecting to an address whose last attempt failed (Java `reconnect.backoff.ms`). */
+  reconnectBackoffMs?: number
+  /** Upper bound of that delay as failures repeat (Java `reconnect.backoff.max.ms`). */
+  reconnectBackoffMaxMs?: number
+}
+
+interface Slot {
+  connection: Connection | undefined
+  opening: Promise<Connection> | undefined
+}
+
+interface AddressHealth {
+  failures: number
+  retryAt: number
+}
+
+export class ConnectionPool {
+  readonly #options: ConnectionPoolOptions
+  readonly #slots = new Map<string, Slot>()
+  readonly #health = new Map<string, AddressHealth>()
+  readonly #backoff: BackoffOptions
+  readonly #reaper: NodeJS.Timeout | undefined
+  #closed = false
+
+  constructor(options: ConnectionPoolOptions = {}) {
+    this.#options = options
+    this.#backoff = {
+      initialMs: options.reconnectBackoffMs ?? 50,
+      maxMs: options.reconnectBackoffMaxMs ?? 1000,
+    }
+    const idleMs = options.connectionsMaxIdleMs ?? 540_000
+    if (idleMs > 0) {
+      this.#reaper = setInterval(() => this.#closeIdle(idleMs), Math.min(idleMs, 30_000))
+      this.#reaper.unref()
+    }
+  }
+
+  /** Open connections, for diagnostics and tests. */
+  get size(): number {
+    let n = 0
+    for (const slot of this.#slots.values()) if (slot.connection?.isOpen === true) n++
+    return n
+  }
+
+  /**
+   * The open connection for `endpoint` and `purpose`, opening (and handshaking) one if needed.
+   * Concurrent callers share one attempt. After a failed attempt to an address, the next one waits
+   * out an exponential backoff with jitter first.
+   */
+  get(endpoint: BrokerEndpoint, purpose: ConnectionPurpose = 'default'): Promise<Connection> {
+    if (this.#closed) return Promise.reject(new KafkaStateError('the connection pool is closed'))
+    const key = `${endpoint.host}:${endpoint.port}/${purpose}`
+    let slot = this.#slots.get(key)
+    if (slot === undefined) {
+      slot = { connection: undefined, opening: undefined }
+      this.#slots.set(key, slot)
+    }
+    if (slot.connection !== undefined && !slot.connection.isClosed) return Promise.resolve(slot.connection)
+    slot.opening ??= this.#open(endpoint, slot).finally(() => {
+      ;(slot as Slot).opening = undefined
+    })
+    return slot.opening
+  }
+
+  async #open(endpoint: BrokerEndpoint, slot: Slot): Promise<Connection> {
+    const address = `${endpoint.host}:${endpoint.port}`
+    const health = this.#health.get(address)
+    const wait = health === undefined ? 0 : health.retryAt - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    if (this.#closed) throw new KafkaStateError('the connection pool is closed')
+
+    const connection = new Connection({ ...this.#options.connection, host: endpoint.host, port: endpoint.port })
+    try {
+      await connection.connect()
+      await this.#options.onConnect?.(connection)
+    } catch (error) {
+      connection.close()
+      const failures = (health?.failures ?? 0) + 1
+      this.#health.set(address, { failures, retryAt: Date.now() + backoffMs(failures - 1, this.#backoff) })
+      throw error
+    }
+    this.#health.delete(address)
+    if (this.#closed) {
+      connection.close()
+      throw new KafkaStateError('the connection pool is closed')
+    }
+    slot.connection = connection
+    return connection
+  }
+
+  #closeIdle(idleMs: number): void {
+    for (const [key, slot] of this.#slots) {
+      const connection = slot.connection
+      if (connection === undefined) continue
+      if (connection.isClosed || connection.idleMs >= idleMs) {
+        connection.close()
+        if (slot.opening === undefined) this.#slots.delete(key)
+      }
+    }
+  }
+
+  /** Closes every connection; later `get` calls fail. */
+  close(): void {
+    this.#closed = true
+    if (this.#reaper !== undefined) clearInterval(this.#reaper)
+    for (const slot of this.#slots.values()) slot.connection?.close()
+    this.#slots.clear()
+  }
+}
