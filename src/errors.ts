@@ -157,3 +157,12 @@ export function errorFromCode(code: number, message?: string | null): KafkaBroke
   if (code === 0) return null
   return new KafkaBrokerError(code, message ?? undefined)
 }
+
+/**
+ * True when `error` is a kafkats error that may succeed if the same operation is tried again, by
+ * Kafka's classification of its error code (see {@link KafkaError.retriable}). Anything that is not a
+ * {@link KafkaError} is not retriable.
+ */
+export function isRetriable(error: unknown): boolean {
+  return error instanceof KafkaError && error.retriable
+}
