@@ -1,0 +1,598 @@
+#!/usr/bin/env bash
+# Runs a real Apache Kafka (KRaft) on 127.0.0.1 for kafkats tests, from jars resolved out of Maven
+# Central with Maven. No Docker, no release tarball.
+#
+#   scripts/kafka-local.sh fetch                      resolve the jars into the cache (once per version)
+#   scripts/kafka-local.sh single-start | single-stop one combined broker+controller, 127.0.0.1:9092
+#   scripts/kafka-local.sh cluster-start | cluster-stop
+#                                                     one controller (19093) + brokers 1..3 (19092/29092/39092)
+#   scripts/kafka-local.sh cluster-kill <n>           SIGKILL broker n (1..3)
+#   scripts/kafka-local.sh cluster-restart <n>        start broker n again on its existing data
+#   scripts/kafka-local.sh status [single|cluster]    with an argument: exit 0 only if that is running
+#   scripts/kafka-local.sh tool <main-class> [args…]  run a Kafka CLI class from the same jars; a short
+#                                                     name (TopicCommand, ConsoleConsumer…) is looked up
+#   scripts/kafka-local.sh classpath                  print the java classpath
+#
+# Environment (all optional):
+#   KAFKA_VERSION                 Kafka release on Maven Central (default 4.3.1; 3.9.x also works)
+#   KAFKATS_KAFKA_CACHE           jar cache root (default $HOME/.cache/kafkats/kafka); one dir per version
+#   KAFKATS_KAFKA_WORK            data/log/pid dir (default ${TMPDIR:-/tmp}/kafkats-kafka)
+#   KAFKATS_MAVEN_REPO            Maven local repository to use instead of ~/.m2/repository
+#   KAFKATS_LOG4J_VERSION         log4j2 version when the Kafka closure brings none (4.0.x); default 2.25.4
+#   KAFKATS_KAFKA_HEAP            heap of the single node and of each cluster broker (default 512m / 384m)
+#   KAFKATS_CONTROLLER_HEAP       heap of the cluster's controller (default 192m)
+#   KAFKATS_TOOL_HEAP             heap of CLI tools (default 256m)
+#   KAFKATS_START_TIMEOUT         seconds to wait for "Kafka Server started" (default 120)
+#   KAFKATS_STOP_TIMEOUT          seconds between SIGTERM and SIGKILL (default 30)
+#   KAFKATS_SINGLE_PORT           single node client port (default 9092; controller port = this + 1)
+#   KAFKATS_AUTO_CREATE_TOPICS    true|false; unset keeps Kafka's default (true)
+#   KAFKATS_LOG_LEVEL             root log level of brokers (default WARN; the readiness line is always on)
+#   KAFKATS_EXTRA_PROPS           file whose lines are appended to every broker's server.properties
+#   KAFKATS_SCRAM_USERS           "user:password …" created (SHA-256 and SHA-512) when storage is formatted
+set -euo pipefail
+
+readonly KAFKA_VERSION=${KAFKA_VERSION:-4.3.1}
+readonly KAFKA_MAJOR=${KAFKA_VERSION%%.*}
+readonly CACHE_ROOT=${KAFKATS_KAFKA_CACHE:-$HOME/.cache/kafkats/kafka}
+readonly CACHE="$CACHE_ROOT/$KAFKA_VERSION"
+readonly LIB="$CACHE/lib"
+readonly WORK=${KAFKATS_KAFKA_WORK:-${TMPDIR:-/tmp}/kafkats-kafka}
+readonly START_TIMEOUT=${KAFKATS_START_TIMEOUT:-120}
+readonly STOP_TIMEOUT=${KAFKATS_STOP_TIMEOUT:-30}
+readonly TOOL_HEAP=${KAFKATS_TOOL_HEAP:-256m}
+readonly CONTROLLER_HEAP=${KAFKATS_CONTROLLER_HEAP:-192m}
+readonly SINGLE_PORT=${KAFKATS_SINGLE_PORT:-9092}
+readonly SINGLE_CONTROLLER_PORT=$((SINGLE_PORT + 1))
+readonly CLUSTER_CONTROLLER_PORT=19093
+readonly CLUSTER_CONTROLLER_ID=100
+# Any 16 bytes as base64url; fixed so that every node of a cluster agrees without coordination.
+readonly CLUSTER_ID=${KAFKATS_CLUSTER_ID:-a2Fma2F0cy10ZXN0LWNsdQ}
+readonly READY_LINE='Kafka Server started'
+
+die() { echo "kafka-local: $*" >&2; exit 1; }
+say() { echo "kafka-local: $*" >&2; }
+
+[[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_VERSION must look like 4.3.1, got '$KAFKA_VERSION'"
+(( KAFKA_MAJOR >= 3 )) || die "Kafka $KAFKA_VERSION is not supported (KRaft from Maven jars needs 3.x or newer)"
+
+cluster_broker_port() { echo "$1""9092"; }   # broker n listens on n9092: 19092, 29092, 39092
+single_bootstrap() { echo "127.0.0.1:$SINGLE_PORT"; }
+cluster_bootstrap() { echo "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"; }
+
+# ---------------------------------------------------------------------------------------------------
+# fetch: Maven resolves kafka_2.13 (broker, StorageTool) + kafka-tools (CLIs) into $LIB.
+
+write_pom() {
+  cat >"$CACHE/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>kafkats.local</groupId>
+  <artifactId>kafka-runtime-classpath</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
+  </dependencies>
+</project>
+EOF
+}
+
+mvn_quiet() {
+  local args=(-B -q) out
+  [[ -n ${KAFKATS_MAVEN_REPO:-} ]] && args+=("-Dmaven.repo.local=$KAFKATS_MAVEN_REPO")
+  if ! out=$(mvn "${args[@]}" "$@" </dev/null 2>&1); then
+    printf '%s\n' "$out" | tail -n 30 >&2
+    return 1
+  fi
+}
+
+jar_version() {   # jar_version DIR ARTIFACT -> version of DIR/ARTIFACT-<version>.jar, or nothing
+  local jar
+  for jar in "$1/$2"-[0-9]*.jar; do
+    [[ -f $jar ]] || continue
+    jar=${jar##*/}; jar=${jar#"$2"-}; echo "${jar%.jar}"; return 0
+  done
+}
+
+# The published POMs carry no SLF4J binding (the release tarball adds it separately); without one the
+# broker logs nothing, so the readiness line never appears. 4.x logs through log4j2, 3.x through
+# reload4j, which kafka-tools 3.x already depends on.
+add_logging_binding() {
+  local dir=$1 slf4j log4j plugin=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+  if (( KAFKA_MAJOR < 4 )); then
+    [[ -n $(jar_version "$dir" slf4j-reload4j) ]] || die "Kafka $KAFKA_VERSION closure has no slf4j-reload4j binding"
+    return 0
+  fi
+  slf4j=$(jar_version "$dir" slf4j-api)
+  log4j=$(jar_version "$dir" log4j-core)
+  local wanted=()
+  if [[ -z $log4j ]]; then   # 4.0.x: server does not depend on log4j-core yet
+    log4j=${KAFKATS_LOG4J_VERSION:-2.25.4}
+    wanted+=("org.apache.logging.log4j:log4j-api:$log4j" "org.apache.logging.log4j:log4j-core:$log4j")
+  fi
+  if [[ $slf4j == 1.* ]]; then
+    wanted+=("org.apache.logging.log4j:log4j-slf4j-impl:$log4j")
+  else
+    wanted+=("org.apache.logging.log4j:log4j-slf4j2-impl:$log4j")
+  fi
+  local artifact
+  for artifact in "${wanted[@]}"; do
+    mvn_quiet -f "$CACHE/pom.xml" "$plugin:copy" "-Dartifact=$artifact" "-DoutputDirectory=$dir" \
+      || die "could not resolve $artifact"
+  done
+}
+
+# Maps class names to their jar entries so that `tool TopicCommand` finds the class in any version.
+write_class_index() {
+  local dir=$1 jar
+  for jar in "$dir"/kafka*.jar; do
+    if command -v unzip >/dev/null; then unzip -Z1 "$jar"; else jar tf "$jar"; fi
+  done | grep -E '^[A-Za-z0-9/_]+\.class$' | sed 's/\.class$//' | sort -u >"$dir/classes.txt"
+}
+
+fetch() {
+  [[ -f $LIB/.complete ]] && return 0
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the Kafka jars"
+  command -v java >/dev/null || die "java is needed"
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.fetch.lock"
+  command -v flock >/dev/null && { flock -w 900 9 || die "timed out waiting for another fetch"; }
+  [[ -f $LIB/.complete ]] && return 0   # another process finished it while we waited
+
+  say "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $CACHE"
+  write_pom
+  local staging="$CACHE/lib.partial"
+  rm -rf "$staging"
+  mvn_quiet -f "$CACHE/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime "-DoutputDirectory=$staging" \
+    || die "Maven could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION (is it on Maven Central?)"
+  local jar
+  for jar in "kafka_2.13-$KAFKA_VERSION.jar" "kafka-tools-$KAFKA_VERSION.jar" "kafka-clients-$KAFKA_VERSION.jar"; do
+    [[ -f $staging/$jar ]] || die "resolution finished without $jar"
+  done
+  add_logging_binding "$staging"
+  write_class_index "$staging"
+  rm -rf "$LIB"
+  mv "$staging" "$LIB"
+  touch "$LIB/.complete"
+  say "cached $(find "$LIB" -name '*.jar' | wc -l) jars ($(du -sh "$LIB" | cut -f1)) in $LIB"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# logging and java command lines
+
+# Writes the logging config for LEVEL (atomically: parallel formats read it while others write it)
+# and prints the JVM flag that selects it.
+log_config_flag() {
+  local conf="$WORK/conf" level=${1:-WARN} file tmp
+  mkdir -p "$conf"
+  if (( KAFKA_MAJOR >= 4 )); then
+    file="$conf/log4j2-$level.xml"
+  else
+    file="$conf/log4j-$level.properties"
+  fi
+  if [[ ! -f $file ]]; then
+    tmp=$(mktemp "$conf/.log-config.XXXXXX")
+    if (( KAFKA_MAJOR >= 4 )); then
+      cat >"$tmp" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="WARN">
+  <Appenders>
+    <Console name="STDERR" target="SYSTEM_ERR"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console>
+  </Appenders>
+  <Loggers>
+    <Logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+    <Root level="$level"><AppenderRef ref="STDERR"/></Root>
+  </Loggers>
+</Configuration>
+EOF
+    else
+      cat >"$tmp" <<EOF
+log4j.rootLogger=$level, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+EOF
+    fi
+    mv -f "$tmp" "$file"
+  fi
+  if (( KAFKA_MAJOR >= 4 )); then
+    echo "-Dlog4j2.configurationFile=$file"
+  else
+    echo "-Dlog4j.configuration=file:$file"
+  fi
+}
+
+# zstd-jni and snappy-java unpack native code into java.io.tmpdir; keep it in our own dir in case /tmp is noexec.
+common_jvm_flags() {
+  mkdir -p "$WORK/tmp"
+  printf '%s\n' -XX:-UsePerfData -Djava.awt.headless=true "-Djava.io.tmpdir=$WORK/tmp"
+}
+
+# Short-lived CLIs: C1 only and the serial collector start fastest on two cores.
+run_tool() {
+  fetch
+  local main=$1; shift
+  local flags=()
+  mapfile -t flags < <(common_jvm_flags)
+  local log_flag main_class
+  log_flag=$(log_config_flag WARN)
+  main_class=$(resolve_main_class "$main") || exit 1
+  java "-Xmx$TOOL_HEAP" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${flags[@]}" "$log_flag" \
+    -cp "$LIB/*" "$main_class" "$@"
+}
+
+resolve_main_class() {
+  local name=$1
+  if [[ $name == *.* ]]; then echo "$name"; return; fi
+  local index="$LIB/classes.txt" path
+  for path in "org/apache/kafka/tools/$name" "org/apache/kafka/tools/consumer/$name" \
+              "org/apache/kafka/tools/consumer/group/$name" "kafka/tools/$name" "kafka/admin/$name"; do
+    if grep -qxF "$path" "$index"; then echo "${path//\//.}"; return; fi
+  done
+  path=$(grep -E "(^|/)$name\$" "$index" | head -n 1 || true)
+  [[ -n $path ]] || die "no class named $name in Kafka $KAFKA_VERSION"
+  echo "${path//\//.}"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# node configuration
+
+# broker_props RF MIN_ISR INTERNAL_PARTITIONS: broker-side settings shared by the single node and the cluster.
+broker_props() {
+  local rf=$1 min_isr=$2 partitions=$3
+  cat <<EOF
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=$partitions
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$min_isr
+transaction.state.log.num.partitions=$partitions
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+log.cleaner.dedupe.buffer.size=16777216
+EOF
+  if [[ -n ${KAFKATS_AUTO_CREATE_TOPICS:-} ]]; then
+    echo "auto.create.topics.enable=$KAFKATS_AUTO_CREATE_TOPICS"
+  fi
+  if (( KAFKA_MAJOR >= 4 )); then
+    # KIP-848 consumer groups and KIP-932 share groups: shorter heartbeats than the 5 s default so that
+    # assignments settle quickly in tests; the session timeouts still tolerate a loaded two-core machine.
+    cat <<EOF
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$min_isr
+share.coordinator.state.topic.num.partitions=$partitions
+group.consumer.min.heartbeat.interval.ms=500
+group.consumer.heartbeat.interval.ms=1000
+group.consumer.min.session.timeout.ms=6000
+group.consumer.session.timeout.ms=10000
+group.share.min.heartbeat.interval.ms=500
+group.share.heartbeat.interval.ms=1000
+group.share.min.session.timeout.ms=6000
+group.share.session.timeout.ms=10000
+EOF
+  fi
+  if [[ -n ${KAFKATS_EXTRA_PROPS:-} ]]; then
+    [[ -f $KAFKATS_EXTRA_PROPS ]] || die "KAFKATS_EXTRA_PROPS=$KAFKATS_EXTRA_PROPS is not a file"
+    echo "# from $KAFKATS_EXTRA_PROPS"
+    cat "$KAFKATS_EXTRA_PROPS"
+  fi
+}
+
+write_single_props() {
+  local dir=$1
+  {
+    cat <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$SINGLE_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$SINGLE_PORT,CONTROLLER://127.0.0.1:$SINGLE_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$SINGLE_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+log.dirs=$dir/data
+EOF
+    broker_props 1 1 1
+  } >"$dir/server.properties"
+}
+
+write_controller_props() {
+  local dir=$1
+  cat >"$dir/server.properties" <<EOF
+process.roles=controller
+node.id=$CLUSTER_CONTROLLER_ID
+controller.quorum.voters=$CLUSTER_CONTROLLER_ID@127.0.0.1:$CLUSTER_CONTROLLER_PORT
+listeners=CONTROLLER://127.0.0.1:$CLUSTER_CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.io.threads=2
+num.network.threads=2
+EOF
+}
+
+write_cluster_broker_props() {
+  local dir=$1 n=$2 port
+  port=$(cluster_broker_port "$n")
+  {
+    cat <<EOF
+process.roles=broker
+node.id=$n
+controller.quorum.voters=$CLUSTER_CONTROLLER_ID@127.0.0.1:$CLUSTER_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+log.dirs=$dir/data
+# A SIGKILLed broker is fenced (and its leaderships move) after this, instead of the 9 s default.
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=6000
+EOF
+    broker_props 3 2 6
+  } >"$dir/server.properties"
+}
+
+format_node() {
+  local dir=$1 args=() user
+  for user in ${KAFKATS_SCRAM_USERS:-}; do
+    args+=(--add-scram "SCRAM-SHA-256=[name=${user%%:*},password=${user#*:}]"
+           --add-scram "SCRAM-SHA-512=[name=${user%%:*},password=${user#*:}]")
+  done
+  rm -rf "$dir/data"
+  if ! run_tool kafka.tools.StorageTool format "--cluster-id=$CLUSTER_ID" -c "$dir/server.properties" \
+       "${args[@]}" >"$dir/format.log" 2>&1; then
+    cat "$dir/format.log" >&2
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------------
+# processes
+
+# Prints the pid of the Kafka JVM serving DIR when it is alive and really ours (the pid file could be
+# stale and its number reused by an unrelated process).
+node_pid() {
+  local dir=$1 pid
+  [[ -f $dir/kafka.pid ]] || return 1
+  pid=$(<"$dir/kafka.pid")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  process_alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir/server.properties" || return 1
+  echo "$pid"
+}
+
+start_node() {
+  local dir=$1 heap=$2 flags=()
+  mapfile -t flags < <(common_jvm_flags)
+  [[ -f $dir/server.log ]] && mv -f "$dir/server.log" "$dir/server.log.prev"
+  rm -f "$dir/kafka.pid"
+  echo "$KAFKA_VERSION" >"$dir/version"
+  # setsid: the broker must outlive the shell that started it and not see that shell's job-control
+  # signals. setsid may fork, so $! is not the JVM's pid: the JVM's shell records its own pid, then execs.
+  setsid bash -c 'echo $$ >"$0.tmp" && mv -f "$0.tmp" "$0" && exec "$@"' "$dir/kafka.pid" \
+    java "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError "${flags[@]}" \
+    "$(log_config_flag "${KAFKATS_LOG_LEVEL:-WARN}")" -cp "$LIB/*" kafka.Kafka "$dir/server.properties" \
+    >"$dir/server.log" 2>&1 </dev/null &
+  local deadline=$((SECONDS + 10))
+  until [[ -s $dir/kafka.pid ]]; do
+    (( SECONDS < deadline )) || die "the Kafka process for $dir did not record its pid"
+    sleep 0.05
+  done
+}
+
+# Waits for every DIR to log the readiness line; on failure prints the culprit's log tail.
+wait_ready() {
+  local deadline=$((SECONDS + START_TIMEOUT)) dir pending
+  while :; do
+    pending=0
+    for dir in "$@"; do
+      grep -qF "$READY_LINE" "$dir/server.log" 2>/dev/null && continue
+      if ! node_pid "$dir" >/dev/null; then
+        say "the Kafka process of $dir exited before it was ready; last lines of $dir/server.log:"
+        tail -n 40 "$dir/server.log" >&2 || true
+        return 1
+      fi
+      pending=1
+    done
+    (( pending == 0 )) && return 0
+    if (( SECONDS >= deadline )); then
+      for dir in "$@"; do
+        grep -qF "$READY_LINE" "$dir/server.log" 2>/dev/null && continue
+        say "$dir not ready after ${START_TIMEOUT}s; last lines of $dir/server.log:"
+        tail -n 40 "$dir/server.log" >&2 || true
+      done
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# SIGTERM all DIRs at once (a broker's controlled shutdown needs the others), SIGKILL after the bound.
+stop_nodes() {
+  local dir pid pids=() deadline killed=0
+  for dir in "$@"; do
+    if pid=$(node_pid "$dir"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while (( ${#pids[@]} > 0 )); do
+    local alive=()
+    for pid in "${pids[@]}"; do process_alive "$pid" && alive+=("$pid"); done
+    pids=("${alive[@]+"${alive[@]}"}")
+    (( ${#pids[@]} == 0 )) && break
+    if (( SECONDS >= deadline )); then
+      (( killed == 0 )) || die "pids ${pids[*]} survived SIGKILL"
+      say "still running after ${STOP_TIMEOUT}s, sending SIGKILL to ${pids[*]}"
+      kill -KILL "${pids[@]}" 2>/dev/null || true
+      killed=1
+      deadline=$((SECONDS + 10))
+    fi
+    sleep 0.2
+  done
+  for dir in "$@"; do rm -f "$dir/kafka.pid"; done
+}
+
+kill_node() {
+  local dir=$1 pid deadline=$((SECONDS + 10))
+  pid=$(node_pid "$dir") || die "$dir is not running"
+  kill -KILL "$pid"
+  while process_alive "$pid"; do
+    (( SECONDS < deadline )) || die "pid $pid survived SIGKILL"
+    sleep 0.1
+  done
+  rm -f "$dir/kafka.pid"
+}
+
+# A SIGKILLed JVM stays visible to `kill -0` as a zombie until its parent reaps it.
+process_alive() {
+  local state
+  state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [[ -n $state && $state != Z && $state != X ]]
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+require_free_ports() {
+  local port
+  for port in "$@"; do
+    port_in_use "$port" && die "127.0.0.1:$port is already in use by a process this script did not start"
+  done
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------------------
+# commands
+
+SINGLE_DIR="$WORK/single"
+CLUSTER_DIR="$WORK/cluster"
+CONTROLLER_DIR="$CLUSTER_DIR/controller"
+broker_dir() { echo "$CLUSTER_DIR/broker$1"; }
+all_cluster_dirs() { echo "$(broker_dir 1) $(broker_dir 2) $(broker_dir 3) $CONTROLLER_DIR"; }
+
+single_start() {
+  if node_pid "$SINGLE_DIR" >/dev/null; then
+    local running
+    running=$(cat "$SINGLE_DIR/version" 2>/dev/null || echo unknown)
+    [[ $running == "$KAFKA_VERSION" ]] || die "a single node of Kafka $running is running; run single-stop first"
+    if wait_ready "$SINGLE_DIR"; then
+      say "single node (Kafka $running) already running"
+      single_bootstrap
+      return 0
+    fi
+    stop_nodes "$SINGLE_DIR"
+  fi
+  fetch
+  require_free_ports "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT"
+  mkdir -p "$SINGLE_DIR"
+  write_single_props "$SINGLE_DIR"
+  format_node "$SINGLE_DIR" || die "formatting the single node's storage failed"
+  local started=$SECONDS
+  start_node "$SINGLE_DIR" "${KAFKATS_KAFKA_HEAP:-512m}"
+  wait_ready "$SINGLE_DIR" || { stop_nodes "$SINGLE_DIR"; die "single node did not start"; }
+  say "single node (Kafka $KAFKA_VERSION) ready in $((SECONDS - started))s"
+  single_bootstrap
+}
+
+cluster_start() {
+  local dirs n
+  read -r -a dirs <<<"$(all_cluster_dirs)"
+  for n in "${dirs[@]}"; do
+    node_pid "$n" >/dev/null && die "cluster node $n is already running; run cluster-stop first"
+  done
+  fetch
+  require_free_ports 19092 29092 39092 "$CLUSTER_CONTROLLER_PORT"
+  mkdir -p "$CONTROLLER_DIR"
+  write_controller_props "$CONTROLLER_DIR"
+  for n in 1 2 3; do
+    mkdir -p "$(broker_dir "$n")"
+    write_cluster_broker_props "$(broker_dir "$n")" "$n"
+  done
+  local pids=() pid failed=0
+  for n in "${dirs[@]}"; do format_node "$n" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done   # a bare `wait` would hide a failure
+  (( failed == 0 )) || die "formatting cluster storage failed"
+  local started=$SECONDS
+  start_node "$CONTROLLER_DIR" "$CONTROLLER_HEAP"
+  for n in 1 2 3; do start_node "$(broker_dir "$n")" "${KAFKATS_KAFKA_HEAP:-384m}"; done
+  wait_ready "${dirs[@]}" || { stop_nodes "${dirs[@]}"; die "cluster did not start"; }
+  say "cluster (Kafka $KAFKA_VERSION, controller + 3 brokers) ready in $((SECONDS - started))s"
+  cluster_bootstrap
+}
+
+cluster_stop() {
+  # Brokers first, together, while the controller can still acknowledge their controlled shutdown.
+  stop_nodes "$(broker_dir 1)" "$(broker_dir 2)" "$(broker_dir 3)"
+  stop_nodes "$CONTROLLER_DIR"
+}
+
+require_broker_number() {
+  [[ ${1:-} =~ ^[123]$ ]] || die "broker number must be 1, 2 or 3, got '${1:-}'"
+}
+
+cluster_restart() {
+  local n=${1:-} dir
+  require_broker_number "$n"
+  dir=$(broker_dir "$n")
+  node_pid "$dir" >/dev/null && die "broker $n is still running"
+  [[ -f $dir/data/meta.properties ]] || die "broker $n was never formatted; run cluster-start"
+  node_pid "$CONTROLLER_DIR" >/dev/null || die "the cluster's controller is not running"
+  fetch
+  require_free_ports "$(cluster_broker_port "$n")"
+  local started=$SECONDS
+  start_node "$dir" "${KAFKATS_KAFKA_HEAP:-384m}"
+  wait_ready "$dir" || { stop_nodes "$dir"; die "broker $n did not restart"; }
+  say "broker $n ready again in $((SECONDS - started))s"
+  echo "127.0.0.1:$(cluster_broker_port "$n")"
+}
+
+describe() {   # describe NAME DIR ENDPOINT -> one status line; exit 0 when running
+  local pid
+  if pid=$(node_pid "$2"); then
+    echo "$1: running pid=$pid kafka=$(cat "$2/version" 2>/dev/null) endpoint=$3"
+  else
+    echo "$1: stopped"
+    return 1
+  fi
+}
+
+status() {
+  local which=${1:-all} ok=0 n
+  if [[ $which == all || $which == single ]]; then
+    describe single "$SINGLE_DIR" "$(single_bootstrap)" || ok=1
+  fi
+  if [[ $which == all || $which == cluster ]]; then
+    describe controller "$CONTROLLER_DIR" "127.0.0.1:$CLUSTER_CONTROLLER_PORT" || ok=1
+    for n in 1 2 3; do describe "broker$n" "$(broker_dir "$n")" "127.0.0.1:$(cluster_broker_port "$n")" || ok=1; done
+  fi
+  [[ $which == all ]] && return 0
+  return "$ok"
+}
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+  exit 2
+}
+
+cmd=${1:-}
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  fetch) fetch; echo "$LIB" ;;
+  classpath) fetch; echo "$LIB/*" ;;
+  single-start) single_start ;;
+  single-stop) stop_nodes "$SINGLE_DIR" ;;
+  cluster-start) cluster_start ;;
+  cluster-stop) cluster_stop ;;
+  cluster-kill) require_broker_number "${1:-}"; kill_node "$(broker_dir "$1")" ;;
+  cluster-restart) cluster_restart "${1:-}" ;;
+  status) status "${1:-all}" ;;
+  tool) [[ $# -gt 0 ]] || die "usage: tool <main-class> [args…]"; run_tool "$@" ;;
+  *) usage ;;
+esac
