@@ -221,7 +221,8 @@ run_tool() {
   local log_flag main_class
   log_flag=$(log_config_flag WARN)
   main_class=$(resolve_main_class "$main") || exit 1
-  java "-Xmx$TOOL_HEAP" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${flags[@]}" "$log_flag" \
+  # exec: a caller that kills us on a timeout must reach the JVM itself.
+  exec java "-Xmx$TOOL_HEAP" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${flags[@]}" "$log_flag" \
     -cp "$LIB/*" "$main_class" "$@"
 }
 
@@ -345,8 +346,8 @@ format_node() {
            --add-scram "SCRAM-SHA-512=[name=${user%%:*},password=${user#*:}]")
   done
   rm -rf "$dir/data"
-  if ! run_tool kafka.tools.StorageTool format "--cluster-id=$CLUSTER_ID" -c "$dir/server.properties" \
-       "${args[@]}" >"$dir/format.log" 2>&1; then
+  if ! (run_tool kafka.tools.StorageTool format "--cluster-id=$CLUSTER_ID" -c "$dir/server.properties" \
+         "${args[@]+"${args[@]}"}") >"$dir/format.log" 2>&1; then
     cat "$dir/format.log" >&2
     return 1
   fi

@@ -1,0 +1,269 @@
+/**
+ * Test helpers around scripts/kafka-local.sh: a real Apache Kafka (from Maven Central jars) on
+ * 127.0.0.1, its command-line tools, and kcat.
+ */
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const SINGLE_BOOTSTRAP = `127.0.0.1:${process.env.KAFKATS_SINGLE_PORT ?? '9092'}`
+export const CLUSTER_BOOTSTRAP = '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092'
+
+/** Broker numbers of the local cluster; broker n listens on 127.0.0.1:n9092 and has node id n. */
+export type ClusterBroker = 1 | 2 | 3
+
+export function clusterBrokerAddress(n: ClusterBroker): string {
+  return `127.0.0.1:${n}9092`
+}
+
+export interface CommandResult {
+  stdout: string
+  stderr: string
+  /** Exit code; null when the process ended by a signal (for example after a timeout). */
+  code: number | null
+  timedOut: boolean
+}
+
+export interface CommandOptions {
+  /** Written to the process's stdin, which is then closed. */
+  input?: string | Uint8Array
+  /** The process (and anything it started in its process group) is killed after this long. */
+  timeoutMs?: number
+  env?: NodeJS.ProcessEnv
+}
+
+const SCRIPT = fileURLToPath(new URL('../../scripts/kafka-local.sh', import.meta.url))
+
+const DEFAULT_TOOL_TIMEOUT_MS = 60_000
+// The script bounds its own waits (start 120 s, stop 30 s + SIGKILL); these only catch a hung script.
+const START_TIMEOUT_MS = 240_000
+const STOP_TIMEOUT_MS = 90_000
+
+/** Runs a program without a shell and collects its output; never rejects for a non-zero exit. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS
+  return new Promise((resolve, reject) => {
+    // detached: own process group, so a timeout can take down the script and the JVM it runs.
+    const child = spawn(command, [...args], {
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    })
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      killGroup(child.pid)
+    }, timeoutMs)
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        code,
+        timedOut,
+      })
+    })
+    // A tool that exits before reading all input closes its stdin; that is not our failure.
+    child.stdin.on('error', () => {})
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs `scripts/kafka-local.sh <args>`. */
+export function runKafkaScript(args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+  return runCommand('bash', [SCRIPT, ...args], options)
+}
+
+async function runScriptOrThrow(args: readonly string[], timeoutMs: number): Promise<string> {
+  const result = await runKafkaScript(args, { timeoutMs })
+  if (result.code !== 0) {
+    const why = result.timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${String(result.code)}`
+    throw new Error(`kafka-local.sh ${args.join(' ')} ${why}\n${result.stderr}${result.stdout}`)
+  }
+  return result.stdout.trim()
+}
+
+/** Starts (or finds already running) the single combined broker+controller; returns its bootstrap. */
+export async function startSingle(): Promise<string> {
+  return lastLine(await runScriptOrThrow(['single-start'], START_TIMEOUT_MS))
+}
+
+export async function stopSingle(): Promise<void> {
+  await runScriptOrThrow(['single-stop'], STOP_TIMEOUT_MS)
+}
+
+/** True when the single node that this repository's script started is running. */
+export async function isSingleRunning(): Promise<boolean> {
+  return (await runKafkaScript(['status', 'single'], { timeoutMs: 10_000 })).code === 0
+}
+
+/** Starts a controller and three brokers with fresh storage; returns the bootstrap of all three. */
+export async function startCluster(): Promise<string> {
+  return lastLine(await runScriptOrThrow(['cluster-start'], START_TIMEOUT_MS))
+}
+
+export async function stopCluster(): Promise<void> {
+  await runScriptOrThrow(['cluster-stop'], STOP_TIMEOUT_MS)
+}
+
+/** SIGKILLs one cluster broker, as a crash would; resolves once the process is gone. */
+export async function killBroker(n: ClusterBroker): Promise<void> {
+  await runScriptOrThrow(['cluster-kill', String(n)], 30_000)
+}
+
+/** Starts a killed cluster broker again on its existing data; resolves when it is serving. */
+export async function restartBroker(n: ClusterBroker): Promise<void> {
+  await runScriptOrThrow(['cluster-restart', String(n)], START_TIMEOUT_MS)
+}
+
+/**
+ * Runs a Kafka command-line class (TopicCommand, ConsoleConsumer, ProducerPerformance…) from the
+ * same jars as the broker. Short names are looked up in the jars, so one name works across versions.
+ */
+export function runKafkaTool(
+  mainClass: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
+  return runKafkaScript(['tool', mainClass, ...args], options)
+}
+
+/** Runs kcat (librdkafka's CLI). */
+export function kcat(args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+  return runCommand('kcat', args, { timeoutMs: 30_000, ...options })
+}
+
+/** The cluster under test: KAFKA_BROKERS when set, else the local single node. */
+export function bootstrap(): string {
+  return process.env.KAFKA_BROKERS ?? process.env.KAFKATS_BOOTSTRAP ?? SINGLE_BOOTSTRAP
+}
+
+export interface WaitForOptions {
+  timeoutMs?: number
+  intervalMs?: number
+  /** Says what was awaited; it leads the error thrown at the deadline. */
+  message?: string
+}
+
+/**
+ * Polls `condition` until it returns a truthy value (which is returned) or the deadline passes.
+ * A throw from `condition` counts as "not yet"; the last one is attached to the timeout error.
+ */
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  options: WaitForOptions = {},
+): Promise<NonNullable<T>> {
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const intervalMs = options.intervalMs ?? 250
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  let attempts = 0
+  for (;;) {
+    attempts++
+    try {
+      const value = await condition()
+      if (value) return value as NonNullable<T>
+    } catch (error) {
+      lastError = error
+    }
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) break
+    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, remaining)))
+  }
+  const what = options.message ?? 'condition'
+  const detail = lastError instanceof Error ? `; last error: ${lastError.message}` : ''
+  throw new Error(`waitFor: ${what} not met within ${timeoutMs} ms (${attempts} attempts)${detail}`, {
+    cause: lastError,
+  })
+}
+
+// kcat -L -J output, reduced to what tests look at.
+export interface KcatBroker {
+  id: number
+  name: string
+}
+
+export interface KcatPartition {
+  partition: number
+  leader: number
+  replicas: number[]
+  isrs: number[]
+  error?: string
+}
+
+export interface KcatTopic {
+  topic: string
+  error?: string
+  partitions: KcatPartition[]
+}
+
+export interface KcatMetadata {
+  controllerId: number
+  brokers: KcatBroker[]
+  topics: KcatTopic[]
+}
+
+/** Cluster metadata as librdkafka sees it (`kcat -L -J`), optionally for one topic only. */
+export async function kcatMetadata(brokers: string, topic?: string): Promise<KcatMetadata> {
+  const args = ['-b', brokers, '-L', '-J', '-m', '10']
+  if (topic !== undefined) args.push('-t', topic)
+  const result = await kcat(args, { timeoutMs: 20_000 })
+  if (result.code !== 0) throw new Error(`kcat -L failed (${String(result.code)}): ${result.stderr}`)
+  return parseKcatMetadata(result.stdout)
+}
+
+interface RawKcatMetadata {
+  controllerid: number
+  brokers: KcatBroker[]
+  topics: {
+    topic: string
+    error?: string
+    partitions: { partition: number; leader: number; error?: string; replicas: { id: number }[]; isrs: { id: number }[] }[]
+  }[]
+}
+
+function parseKcatMetadata(json: string): KcatMetadata {
+  const raw = JSON.parse(json) as RawKcatMetadata
+  return {
+    controllerId: raw.controllerid,
+    brokers: raw.brokers,
+    topics: raw.topics.map((t) => ({
+      topic: t.topic,
+      ...(t.error === undefined ? {} : { error: t.error }),
+      partitions: t.partitions.map((p) => ({
+        partition: p.partition,
+        leader: p.leader,
+        replicas: p.replicas.map((r) => r.id),
+        isrs: p.isrs.map((r) => r.id),
+        ...(p.error === undefined ? {} : { error: p.error }),
+      })),
+    })),
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').filter((line) => line.length > 0)
+  const last = lines[lines.length - 1]
+  if (last === undefined) throw new Error('kafka-local.sh printed no bootstrap address')
+  return last
+}
