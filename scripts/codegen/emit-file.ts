@@ -124,9 +124,10 @@ export function descriptorName(apiName: string): string {
   return `${apiName.charAt(0).toLowerCase()}${apiName.slice(1)}Api`
 }
 
-/** `ConsumerProtocolSubscription` → `consumerProtocolSubscriptionSchema`. */
+/** `ConsumerProtocolSubscription` → `consumerProtocolSubscriptionSchema` (`ControlRecordTypeSchema` keeps one `Schema`). */
 export function dataDescriptorName(schemaName: string): string {
-  return `${schemaName.charAt(0).toLowerCase()}${schemaName.slice(1)}Schema`
+  const base = `${schemaName.charAt(0).toLowerCase()}${schemaName.slice(1)}`
+  return base.endsWith('Schema') ? base : `${base}Schema`
 }
 
 function headerVersionFn(flexibleFrom: number | null, minVersion: number, flexibleValue: number, classicValue: number): string {

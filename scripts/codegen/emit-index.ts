@@ -15,6 +15,9 @@ export function emitIndexFile(model: ProtocolModel): string {
     "import type { ApiDescriptor } from '../api.js'",
   ]
   for (const api of model.apis) lines.push(`import { ${descriptorName(api.name)} } from './${kebabCase(api.name)}.js'`)
+  for (const d of model.dataSchemas) {
+    lines.push(`import { ${dataDescriptorName(d.name)} } from './${kebabCase(d.name)}.js'`)
+  }
   lines.push('')
   for (const api of model.apis) lines.push(`export * from './${kebabCase(api.name)}.js'`)
   for (const d of model.dataSchemas) lines.push(`export * from './${kebabCase(d.name)}.js'`)
@@ -42,12 +45,5 @@ export function emitIndexFile(model: ProtocolModel): string {
       '} as const',
     ),
   )
-  // The data schema descriptors are re-exported above but also needed as values here.
-  const dataImports = model.dataSchemas.map(
-    (d) => `import { ${dataDescriptorName(d.name)} } from './${kebabCase(d.name)}.js'`,
-  )
-  const firstBlank = lines.indexOf('')
-  const afterApiImports = lines.indexOf('', firstBlank + 1)
-  lines.splice(afterApiImports, 0, ...dataImports)
   return lines.join('\n') + '\n'
 }

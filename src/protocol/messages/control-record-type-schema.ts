@@ -28,7 +28,7 @@ export function decodeControlRecordTypeSchema(r: Reader, version: number): Contr
   return { type }
 }
 
-export const controlRecordTypeSchemaSchema: DataSchemaDescriptor<ControlRecordTypeSchema> = {
+export const controlRecordTypeSchema: DataSchemaDescriptor<ControlRecordTypeSchema> = {
   name: 'ControlRecordTypeSchema',
   minVersion: 0,
   maxVersion: 0,

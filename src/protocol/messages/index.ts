@@ -81,7 +81,7 @@ import { alterShareGroupOffsetsApi } from './alter-share-group-offsets.js'
 import { deleteShareGroupOffsetsApi } from './delete-share-group-offsets.js'
 import { consumerProtocolSubscriptionSchema } from './consumer-protocol-subscription.js'
 import { consumerProtocolAssignmentSchema } from './consumer-protocol-assignment.js'
-import { controlRecordTypeSchemaSchema } from './control-record-type-schema.js'
+import { controlRecordTypeSchema } from './control-record-type-schema.js'
 import { endTxnMarkerSchema } from './end-txn-marker.js'
 
 export * from './produce.js'
@@ -341,6 +341,6 @@ export const apiByKey: ReadonlyMap<number, ApiDescriptor<unknown, unknown>> = ne
 export const dataSchemas = {
   ConsumerProtocolSubscription: consumerProtocolSubscriptionSchema,
   ConsumerProtocolAssignment: consumerProtocolAssignmentSchema,
-  ControlRecordTypeSchema: controlRecordTypeSchemaSchema,
+  ControlRecordTypeSchema: controlRecordTypeSchema,
   EndTxnMarker: endTxnMarkerSchema,
 } as const
