@@ -4,60 +4,13 @@ import { describe, expect, it } from 'vitest'
 import { KafkaCompressionError, KafkaProtocolError } from '../../../src/errors.js'
 import { CompressionType, compressionCodec } from '../../../src/protocol/compression/index.js'
 import { decodeRecordBatches, encodeRecordBatch, type DataRecordBatch } from '../../../src/protocol/record-batch.js'
+import { crc32Reference, entry, innerSet, message } from './fixtures/legacy-builder.js'
 
-// Test vectors are built here byte by byte from the format in protocol.md §3.6, independently of
-// the decoder:
-//   entry      => offset int64 | size int32 | message
-//   message v0 => crc uint32 | magic int8 | attributes int8 | key BYTES | value BYTES
-//   message v1 => crc uint32 | magic int8 | attributes int8 | timestamp int64 | key BYTES | value BYTES
-// crc = CRC-32 (IEEE) of magic .. end of message.
+// Test vectors come from an independent byte-by-byte builder of the format (fixtures/legacy-builder.ts).
 
 const require = createRequire(import.meta.url)
 const snappyjs = require('snappyjs') as { compress(b: Uint8Array): Buffer }
 const lz4pkg = require('lz4') as { utils: { descriptorChecksum(d: Buffer): number } }
-
-/** Bit-at-a-time CRC-32 (IEEE), independent of the implementation under test. */
-function crc32Reference(bytes: Uint8Array): number {
-  let crc = ~0
-  for (const b of bytes) {
-    crc ^= b
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1
-  }
-  return ~crc >>> 0
-}
-
-function bytesField(v: Buffer | null): Buffer {
-  const len = Buffer.alloc(4)
-  len.writeInt32BE(v === null ? -1 : v.length)
-  return v === null ? len : Buffer.concat([len, v])
-}
-
-interface MessageSpec {
-  magic: 0 | 1
-  attributes?: number
-  timestamp?: bigint
-  key?: string | null
-  value: string | Buffer | null
-}
-
-function message(spec: MessageSpec): Buffer {
-  const head = Buffer.from([spec.magic, spec.attributes ?? 0])
-  const ts = Buffer.alloc(spec.magic === 1 ? 8 : 0)
-  if (spec.magic === 1) ts.writeBigInt64BE(spec.timestamp ?? -1n)
-  const key = spec.key === undefined || spec.key === null ? null : Buffer.from(spec.key)
-  const value = spec.value === null ? null : Buffer.isBuffer(spec.value) ? spec.value : Buffer.from(spec.value)
-  const body = Buffer.concat([head, ts, bytesField(key), bytesField(value)])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32Reference(body))
-  return Buffer.concat([crc, body])
-}
-
-function entry(offset: bigint, msg: Buffer): Buffer {
-  const head = Buffer.alloc(12)
-  head.writeBigInt64BE(offset)
-  head.writeInt32BE(msg.length, 8)
-  return Buffer.concat([head, msg])
-}
 
 const str = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString())
 
@@ -74,13 +27,6 @@ async function decodeError(bytes: Buffer): Promise<Error> {
   )
   expect(err instanceof KafkaProtocolError || err instanceof KafkaCompressionError).toBe(true)
   return err
-}
-
-/** An inner message set of three v1 (or v0) messages at the given offsets. */
-function innerSet(magic: 0 | 1, offsets: bigint[]): Buffer {
-  return Buffer.concat(
-    offsets.map((o, i) => entry(o, message({ magic, timestamp: 1000n + BigInt(i), key: `k${i}`, value: `v${i}` }))),
-  )
 }
 
 describe('legacy message sets, uncompressed', () => {
