@@ -143,6 +143,18 @@ export class KafkaStateError extends KafkaError {
 }
 
 /**
+ * A request cannot be sent at any version both sides support, or a message carries a value the
+ * chosen version cannot express (a non-default value in a field that version lacks, a null where it
+ * forbids one). The Java client raises UnsupportedVersionException.
+ * @category Error
+ */
+export class KafkaUnsupportedVersionError extends KafkaError {
+  constructor(message: string) {
+    super(message, { errorName: 'UNSUPPORTED_VERSION', code: 35, retriable: false })
+  }
+}
+
+/**
  * An option given to kafkats is invalid. The message names the option.
  * @category Error
  */

@@ -13,6 +13,7 @@ export {
   KafkaNetworkError,
   KafkaTimeoutError,
   KafkaStateError,
+  KafkaUnsupportedVersionError,
   errorFromCode,
 } from './errors.js'
 export type { KafkaErrorOptions, ErrorAction } from './errors.js'

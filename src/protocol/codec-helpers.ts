@@ -4,22 +4,11 @@
  * stay in the generated code, so each call site there remains monomorphic.
  */
 
-import { KafkaError, KafkaProtocolError } from '../errors.js'
+import { KafkaProtocolError, KafkaUnsupportedVersionError } from '../errors.js'
+
+export { KafkaUnsupportedVersionError }
 import type { Reader, UnknownTaggedField } from './reader.js'
 import type { Writer } from './writer.js'
-
-/**
- * A message cannot be written (or read) at the requested version: the version is outside the
- * message's range, or the message carries a value that version cannot express (a non-default value
- * in a field the version lacks and that is not ignorable, a null where the version forbids it, or
- * tagged fields in a non-flexible version). The Java client raises UnsupportedVersionException.
- * @category Error
- */
-export class KafkaUnsupportedVersionError extends KafkaError {
-  constructor(message: string) {
-    super(message, { errorName: 'UNSUPPORTED_VERSION', code: 35, retriable: false })
-  }
-}
 
 /** Shared empty byte array for defaults; it has no elements to mutate. */
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0)

@@ -57,6 +57,9 @@ export function decodeResponseHeader(r: Reader, headerVersion: ResponseHeaderVer
   return { correlationId, unknownTaggedFields }
 }
 
+const API_VERSIONS_KEY = 18
+const UNSUPPORTED_VERSION = 35
+
 /** Room for a typical small request before the writer has to grow. */
 const INITIAL_FRAME_CAPACITY = 512
 
@@ -103,15 +106,14 @@ export function decodeResponseFrame<Req, Res>(
 ): DecodedResponse<Res> {
   const r = new Reader(frame)
   const { correlationId } = decodeResponseHeader(r, api.responseHeaderVersion(version))
-  const bodyStart = r.offset
-  try {
-    return { correlationId, version, body: decodeWhole(r, api, version) }
-  } catch (err) {
-    // A broker answers an ApiVersions version it does not know with a v0 body carrying
-    // UNSUPPORTED_VERSION and its own supported range; read it as v0, as Kafka's clients do.
-    if (api.key !== 18 || version === 0 || !(err instanceof KafkaProtocolError)) throw err
-    return { correlationId, version: 0, body: decodeWhole(new Reader(frame, bodyStart), api, 0) }
+  // A broker answers an ApiVersions version it does not know with a v0 body carrying
+  // UNSUPPORTED_VERSION and its own supported range. Every ApiVersions body starts with the error
+  // code, so peek at it and read such an answer as v0, as Kafka's clients do.
+  if (api.key === API_VERSIONS_KEY && version !== 0 && r.remaining >= 2) {
+    const errorCode = (((frame[r.offset] as number) << 8) | (frame[r.offset + 1] as number)) << 16 >> 16
+    if (errorCode === UNSUPPORTED_VERSION) return { correlationId, version: 0, body: decodeWhole(r, api, 0) }
   }
+  return { correlationId, version, body: decodeWhole(r, api, version) }
 }
 
 function decodeWhole<Req, Res>(r: Reader, api: ApiDescriptor<Req, Res>, version: number): Res {

@@ -1,0 +1,44 @@
+/**
+ * Sends one typed request on a connection: frames it with the header its version calls for,
+ * and decodes the response with the same API descriptor.
+ */
+
+import type { ApiDescriptor } from '../protocol/api.js'
+import { decodeResponseFrame, encodeRequestFrame } from '../protocol/header.js'
+import type { Connection } from './connection.js'
+
+export interface SendOptions {
+  clientId: string | null
+  /** Overrides the connection's request timeout. */
+  timeoutMs?: number
+}
+
+/** Sends `body` as `api` at `version` and returns the decoded response. */
+export async function sendRequest<Req, Res>(
+  connection: Connection,
+  api: ApiDescriptor<Req, Res>,
+  version: number,
+  body: Req,
+  options: SendOptions,
+): Promise<Res> {
+  const frame = await connection.request(
+    (correlationId) => encodeRequestFrame(api, version, correlationId, options.clientId, body),
+    { timeoutMs: options.timeoutMs },
+  )
+  // Only requests sent with expectResponse=false resolve to null.
+  return decodeResponseFrame(api, version, frame as Buffer).body
+}
+
+/** Sends a request the broker never answers (Produce with acks=0). */
+export async function sendOneWay<Req, Res>(
+  connection: Connection,
+  api: ApiDescriptor<Req, Res>,
+  version: number,
+  body: Req,
+  options: SendOptions,
+): Promise<void> {
+  await connection.request(
+    (correlationId) => encodeRequestFrame(api, version, correlationId, options.clientId, body),
+    { expectResponse: false },
+  )
+}
