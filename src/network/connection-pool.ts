@@ -74,6 +74,20 @@ export class ConnectionPool {
     return n
   }
 
+  /** True when some connection to the endpoint is open. */
+  isConnected(endpoint: BrokerEndpoint): boolean {
+    const prefix = `${endpoint.host}:${endpoint.port}/`
+    for (const [key, slot] of this.#slots) {
+      if (key.startsWith(prefix) && slot.connection?.isOpen === true) return true
+    }
+    return false
+  }
+
+  /** False while the last attempt to connect to the endpoint failed. */
+  isHealthy(endpoint: BrokerEndpoint): boolean {
+    return !this.#health.has(`${endpoint.host}:${endpoint.port}`)
+  }
+
   /**
    * The open connection for `endpoint` and `purpose`, opening (and handshaking) one if needed.
    * Concurrent callers share one attempt. After a failed attempt to an address, the next one waits

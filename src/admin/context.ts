@@ -1,0 +1,150 @@
+/**
+ * What every admin operation needs: the shared cluster, the call's deadline, and the two retry
+ * shapes admin calls have — a whole request retried, or the resources of a batched request retried
+ * one by one so that a failing topic never holds up the others.
+ */
+
+import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
+import { retry } from '../cluster/retry.js'
+import { KafkaBrokerError, KafkaError, KafkaTimeoutError } from '../errors.js'
+import type { ApiDescriptor } from '../protocol/api.js'
+import { errorCodeInfo } from '../protocol/error-codes.js'
+import { backoffMs } from '../util/backoff.js'
+
+/** Options every admin call takes. */
+export interface AdminCallOptions {
+  /** Deadline of the whole call, retries included. Default: the admin's `timeoutMs`. */
+  timeoutMs?: number
+}
+
+/** A per-resource outcome: `error` is null on success. */
+export interface ResourceError {
+  /** The typed error for this resource, or null when it succeeded. */
+  readonly error: KafkaError | null
+}
+
+export class AdminContext {
+  readonly cluster: Cluster
+  readonly defaultTimeoutMs: number
+
+  constructor(cluster: Cluster, defaultTimeoutMs: number) {
+    this.cluster = cluster
+    this.defaultTimeoutMs = defaultTimeoutMs
+  }
+
+  /** Absolute deadline of a call. */
+  deadline(options: AdminCallOptions | undefined): number {
+    return Date.now() + (options?.timeoutMs ?? this.defaultTimeoutMs)
+  }
+
+  /** Milliseconds left before a deadline, at least 1, for a request's own timeout field. */
+  remaining(deadline: number): number {
+    return Math.max(1, deadline - Date.now())
+  }
+
+  /**
+   * Sends one request to `target`, retrying retriable failures (connection loss, a timeout, a
+   * top-level retriable error code thrown by `check`) until the deadline. After a failure that
+   * means our view of the cluster is stale, metadata is refreshed before the next try.
+   */
+  async send<Req, Res>(
+    target: BrokerTarget | (() => Promise<BrokerTarget>),
+    api: ApiDescriptor<Req, Res>,
+    build: (version: number) => Req,
+    deadline: number,
+    check?: (response: Res) => void,
+  ): Promise<Res> {
+    return retry(
+      async () => {
+        const to = typeof target === 'function' ? await target() : target
+        const response = await this.cluster.sendTo(to, api, build, { timeoutMs: this.remaining(deadline) + 1000 })
+        check?.(response)
+        return response
+      },
+      {
+        deadline,
+        backoff: this.cluster.options.retryBackoff,
+        what: api.name,
+        onRetriableError: (error) => this.#afterRetriable(error),
+      },
+    )
+  }
+
+  async #afterRetriable(error: KafkaError): Promise<void> {
+    if (error instanceof KafkaBrokerError && error.action === 'refresh-metadata') {
+      await this.cluster.refreshMetadata().catch(() => {})
+    }
+  }
+
+  /**
+   * Runs a batched request in rounds: each round sends the resources still pending (`round` uses
+   * {@link send}, so a lost connection is retried as a whole), keeps those that got a retriable
+   * error code for the next round, and settles the rest. At the deadline, whatever is still pending
+   * settles with its last error wrapped in a timeout; a round that fails as a whole settles every
+   * pending resource with that error.
+   */
+  async perResource<K, R extends ResourceError>(
+    keys: readonly K[],
+    round: (pending: readonly K[]) => Promise<Map<K, { code: number; message: string | null; result: R }>>,
+    failed: (key: K, error: KafkaError) => R,
+    deadline: number,
+    what: string,
+  ): Promise<Map<K, R>> {
+    const settled = new Map<K, R>()
+    let pending = [...keys]
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      let outcomes: Map<K, { code: number; message: string | null; result: R }>
+      try {
+        outcomes = await round(pending)
+      } catch (error) {
+        const e = error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error })
+        for (const key of pending) settled.set(key, failed(key, e))
+        return settled
+      }
+      const retryLater: K[] = []
+      let refresh = false
+      for (const key of pending) {
+        const outcome = outcomes.get(key)
+        if (outcome === undefined) continue
+        const { code, message, result } = outcome
+        if (code !== 0 && RETRY_PER_RESOURCE.has(code)) {
+          retryLater.push(key)
+          refresh ||= errorCodeInfo(code).action === 'refresh-metadata' || code === 41
+          const delay = backoffMs(attempt, this.cluster.options.retryBackoff)
+          if (Date.now() + delay < deadline) continue
+          const cause = new KafkaBrokerError(code, message ?? undefined)
+          settled.set(key, failed(key, new KafkaTimeoutError(`${what} for ${String(key)}: ${cause.message}`, { cause })))
+          retryLater.pop()
+          continue
+        }
+        settled.set(key, result)
+      }
+      pending = retryLater
+      if (pending.length === 0) break
+      if (refresh) await this.cluster.refreshMetadata().catch(() => {})
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, this.cluster.options.retryBackoff)))
+    }
+    return settled
+  }
+}
+
+/**
+ * Per-resource error codes worth another round: the request reached the wrong broker (or one not
+ * ready yet) or hit a quota. Other codes, retriable or not in Kafka's table, describe the resource
+ * itself (UNKNOWN_TOPIC_OR_PARTITION for a missing topic) and are reported, as Java's admin does.
+ */
+const RETRY_PER_RESOURCE: ReadonlySet<number> = new Set([
+  5, // LEADER_NOT_AVAILABLE
+  6, // NOT_LEADER_OR_FOLLOWER
+  14, // COORDINATOR_LOAD_IN_PROGRESS
+  15, // COORDINATOR_NOT_AVAILABLE
+  16, // NOT_COORDINATOR
+  41, // NOT_CONTROLLER
+  89, // THROTTLING_QUOTA_EXCEEDED
+])
+
+/** The typed error for a per-resource error code, or null for 0. */
+export function resourceError(code: number, message: string | null | undefined): KafkaBrokerError | null {
+  return code === 0 ? null : new KafkaBrokerError(code, message ?? undefined)
+}
+

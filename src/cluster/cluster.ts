@@ -1,0 +1,341 @@
+/**
+ * The core every role shares: one connection pool, one metadata cache, the negotiated API versions
+ * of each broker, and the coordinators of groups and transactional ids. A `Kafka` root owns one.
+ *
+ * It routes a typed request to the broker it must reach (a node id, the controller, a coordinator,
+ * or any broker) and leaves the decision of what an error code means to the role that sent it.
+ */
+
+import { KafkaBrokerError, KafkaConfigError, KafkaNetworkError, KafkaStateError } from '../errors.js'
+import { negotiateApiVersions, type BrokerVersions } from '../network/api-versions.js'
+import type { Connection, SocketFactory } from '../network/connection.js'
+import { ConnectionPool, type BrokerEndpoint, type ConnectionPurpose } from '../network/connection-pool.js'
+import { sendOneWay, sendRequest } from '../network/send-request.js'
+import type { ApiDescriptor } from '../protocol/api.js'
+import { findCoordinatorApi } from '../protocol/messages/find-coordinator.js'
+import { metadataApi, type MetadataResponse } from '../protocol/messages/metadata.js'
+import { ZERO_UUID } from '../protocol/uuid.js'
+import type { BackoffOptions } from '../util/backoff.js'
+import { MetadataCache, type MetadataChanges } from './metadata-cache.js'
+import { retry } from './retry.js'
+
+/** Where a request must go. */
+export type BrokerTarget =
+  | { readonly nodeId: number }
+  | { readonly endpoint: BrokerEndpoint }
+  /** The active controller as brokers report it (KRaft brokers forward controller requests). */
+  | 'controller'
+  /** Any broker: a connected one if there is one, else a known or bootstrap broker. */
+  | 'any'
+
+export type CoordinatorType = 'group' | 'transaction'
+
+export interface ClusterOptions {
+  clientId: string
+  /** Bootstrap servers as `host:port`. */
+  brokers: readonly string[]
+  connectionTimeoutMs: number
+  requestTimeoutMs: number
+  /** Refresh the metadata of topics of interest at least this often (Java `metadata.max.age.ms`). */
+  metadataMaxAgeMs: number
+  retryBackoff: BackoffOptions
+  reconnectBackoffMs: number
+  reconnectBackoffMaxMs: number
+  connectionsMaxIdleMs: number
+  /** Deadline of internal retries such as coordinator lookups (Java `default.api.timeout.ms`). */
+  defaultApiTimeoutMs: number
+  softwareName: string
+  softwareVersion: string
+  socketFactory?: SocketFactory
+  /** Runs after ApiVersions on every new connection: SASL authentication plugs in here. */
+  authenticate?: (connection: Connection, versions: BrokerVersions) => Promise<void>
+}
+
+export interface SendToOptions {
+  purpose?: ConnectionPurpose
+  timeoutMs?: number
+}
+
+/** Parses `host:port`, accepting bracketed IPv6 hosts. */
+export function parseBrokerAddress(address: string): BrokerEndpoint {
+  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address.trim())
+  const port = match === null ? NaN : Number(match[2])
+  if (match === null || port < 1 || port > 65535) {
+    throw new KafkaConfigError(`brokers: ${JSON.stringify(address)} is not a host:port address`)
+  }
+  return { host: match[1] as string, port }
+}
+
+export class Cluster {
+  readonly metadata = new MetadataCache()
+  readonly pool: ConnectionPool
+  readonly options: ClusterOptions
+  readonly #bootstrap: readonly BrokerEndpoint[]
+  // Versions are negotiated per connection; the last ones seen per address serve diagnostics.
+  readonly #versions = new WeakMap<Connection, BrokerVersions>()
+  readonly #lastVersions = new Map<string, BrokerVersions>()
+  readonly #coordinators = new Map<string, number>()
+  // Topics some role needs metadata for; each refresh asks for all of them.
+  readonly #interest = new Set<string>()
+  readonly #changeListeners = new Set<(changes: MetadataChanges) => void>()
+  #refreshing: Promise<void> | undefined
+  #queuedRefresh: Promise<void> | undefined
+  readonly #refreshTimer: NodeJS.Timeout
+  #closed = false
+
+  constructor(options: ClusterOptions) {
+    this.options = options
+    if (options.brokers.length === 0) throw new KafkaConfigError('brokers: at least one bootstrap server is required')
+    this.#bootstrap = options.brokers.map(parseBrokerAddress)
+    this.pool = new ConnectionPool({
+      connection: {
+        connectionTimeoutMs: options.connectionTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        socketFactory: options.socketFactory,
+      },
+      connectionsMaxIdleMs: options.connectionsMaxIdleMs,
+      reconnectBackoffMs: options.reconnectBackoffMs,
+      reconnectBackoffMaxMs: options.reconnectBackoffMaxMs,
+      onConnect: (connection) => this.#handshake(connection),
+    })
+    this.#refreshTimer = setInterval(() => {
+      if (this.#interest.size > 0) this.refreshMetadata().catch(() => {})
+    }, options.metadataMaxAgeMs)
+    this.#refreshTimer.unref()
+  }
+
+  async #handshake(connection: Connection): Promise<void> {
+    const versions = await negotiateApiVersions(connection, {
+      clientId: this.options.clientId,
+      softwareName: this.options.softwareName,
+      softwareVersion: this.options.softwareVersion,
+      timeoutMs: this.options.requestTimeoutMs,
+    })
+    this.#versions.set(connection, versions)
+    this.#lastVersions.set(connection.address, versions)
+    await this.options.authenticate?.(connection, versions)
+  }
+
+  get isClosed(): boolean {
+    return this.#closed
+  }
+
+  /** Negotiated versions of a broker we have connected to. */
+  versionsOf(endpoint: BrokerEndpoint): BrokerVersions | undefined {
+    return this.#lastVersions.get(`${endpoint.host}:${endpoint.port}`)
+  }
+
+  /** Calls `listener` with what each metadata merge changed. Returns a function that unsubscribes. */
+  onMetadataChange(listener: (changes: MetadataChanges) => void): () => void {
+    this.#changeListeners.add(listener)
+    return () => this.#changeListeners.delete(listener)
+  }
+
+  /** The endpoint of a target, without connecting. */
+  endpointOf(target: BrokerTarget): BrokerEndpoint {
+    if (target === 'any') return this.#anyEndpoint()
+    if (target === 'controller') {
+      const controller = this.metadata.broker(this.metadata.controllerId)
+      return controller ?? this.#anyEndpoint()
+    }
+    if ('endpoint' in target) return target.endpoint
+    const broker = this.metadata.broker(target.nodeId)
+    if (broker === undefined) {
+      // The node left the cluster, or our metadata predates it: a refresh may find it.
+      throw new KafkaBrokerError(6, `broker ${target.nodeId} is not in the cluster metadata`)
+    }
+    return broker
+  }
+
+  #anyEndpoint(): BrokerEndpoint {
+    const known = [...this.metadata.brokers.values()]
+    const candidates = known.length > 0 ? known : this.#bootstrap
+    // Prefer a broker we already talk to, then one whose last connection attempt did not fail;
+    // spread first contacts at random so clients do not all pick the first bootstrap server.
+    const connected = candidates.find((b) => this.pool.isConnected(b))
+    if (connected !== undefined) return connected
+    const healthy = candidates.filter((b) => this.pool.isHealthy(b))
+    const pool = healthy.length > 0 ? healthy : candidates
+    return pool[Math.floor(Math.random() * pool.length)] as BrokerEndpoint
+  }
+
+  /** An open, negotiated connection to a target. */
+  async connectionTo(target: BrokerTarget, purpose: ConnectionPurpose = 'default'): Promise<Connection> {
+    if (this.#closed) throw new KafkaStateError('the Kafka client is closed')
+    return this.pool.get(this.endpointOf(target), purpose)
+  }
+
+  /**
+   * Sends a request built for the version negotiated with the target broker. `build` receives that
+   * version, because some requests carry different fields per version (topic names or ids).
+   */
+  async sendTo<Req, Res>(
+    target: BrokerTarget,
+    api: ApiDescriptor<Req, Res>,
+    build: (version: number) => Req,
+    options: SendToOptions = {},
+  ): Promise<Res> {
+    const connection = await this.connectionTo(target, options.purpose)
+    const version = this.#versionFor(connection, api)
+    return sendRequest(connection, api, version, build(version), {
+      clientId: this.options.clientId,
+      timeoutMs: options.timeoutMs,
+    })
+  }
+
+  /** Sends a request the broker will not answer (Produce with acks=0). */
+  async sendOneWayTo<Req, Res>(
+    target: BrokerTarget,
+    api: ApiDescriptor<Req, Res>,
+    build: (version: number) => Req,
+    options: SendToOptions = {},
+  ): Promise<void> {
+    const connection = await this.connectionTo(target, options.purpose)
+    const version = this.#versionFor(connection, api)
+    await sendOneWay(connection, api, version, build(version), { clientId: this.options.clientId })
+  }
+
+  /** The version of `api` negotiated on a connection. */
+  versionOn<Req, Res>(connection: Connection, api: ApiDescriptor<Req, Res>): number {
+    return this.#versionFor(connection, api)
+  }
+
+  #versionFor<Req, Res>(connection: Connection, api: ApiDescriptor<Req, Res>): number {
+    const versions = this.#versions.get(connection)
+    if (versions === undefined) throw new KafkaStateError(`no ApiVersions from ${connection.address}`)
+    return versions.pick(api, connection.address)
+  }
+
+  /** Adds topics whose metadata roles need; they are included in every refresh from now on. */
+  addTopicsOfInterest(topics: Iterable<string>): void {
+    for (const t of topics) this.#interest.add(t)
+  }
+
+  removeTopicsOfInterest(topics: Iterable<string>): void {
+    for (const t of topics) this.#interest.delete(t)
+  }
+
+  /**
+   * Refreshes metadata for the topics of interest (plus `topics`, which join them). Calls made
+   * while a refresh is in flight share one follow-up refresh, so a burst of triggers costs at most
+   * two requests, and every caller sees a response produced after its call.
+   */
+  refreshMetadata(topics: Iterable<string> = []): Promise<void> {
+    this.addTopicsOfInterest(topics)
+    if (this.#refreshing === undefined) {
+      this.#refreshing = this.#refreshOnce().finally(() => {
+        this.#refreshing = undefined
+      })
+      return this.#refreshing
+    }
+    this.#queuedRefresh ??= this.#refreshing
+      .catch(() => {})
+      .then(() => {
+        this.#queuedRefresh = undefined
+        return this.refreshMetadata()
+      })
+    return this.#queuedRefresh
+  }
+
+  async #refreshOnce(): Promise<void> {
+    const topics = [...this.#interest]
+    const response = await this.fetchMetadata(topics, { allowAutoTopicCreation: false })
+    this.applyMetadata(response, topics)
+  }
+
+  /**
+   * Sends a Metadata request to any broker, retrying retriable failures on other brokers until
+   * `defaultApiTimeoutMs`. `topics` null asks for every topic.
+   */
+  async fetchMetadata(
+    topics: readonly string[] | null,
+    options: { allowAutoTopicCreation?: boolean } = {},
+  ): Promise<MetadataResponse> {
+    return retry(
+      () =>
+        this.sendTo('any', metadataApi, () =>
+          metadataApi.createRequest({
+            topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
+            allowAutoTopicCreation: options.allowAutoTopicCreation ?? false,
+          }),
+        ),
+      {
+        deadline: Date.now() + this.options.defaultApiTimeoutMs,
+        backoff: this.options.retryBackoff,
+        what: 'Metadata request',
+      },
+    )
+  }
+
+  /** Merges a Metadata response into the cache and tells the listeners what changed. */
+  applyMetadata(response: MetadataResponse, requested: readonly string[] | null): MetadataChanges {
+    const changes = this.metadata.apply(response, requested)
+    if (changes.partitionCountChanged.length + changes.leaderChanged.length + changes.removed.length > 0) {
+      for (const listener of this.#changeListeners) listener(changes)
+    }
+    return changes
+  }
+
+  /**
+   * Metadata for `topics`, refreshing when any of them is unknown. Topics still unknown after the
+   * refresh are absent from the result; the caller decides whether that is an error.
+   */
+  async ensureMetadata(topics: readonly string[]): Promise<void> {
+    if (topics.every((t) => this.metadata.topic(t) !== undefined)) {
+      this.addTopicsOfInterest(topics)
+      return
+    }
+    await this.refreshMetadata(topics)
+  }
+
+  /**
+   * The node id of the coordinator of a group or transactional id, looked up with FindCoordinator
+   * and cached until {@link forgetCoordinator}.
+   */
+  async coordinator(type: CoordinatorType, key: string): Promise<number> {
+    const cacheKey = `${type}:${key}`
+    const cached = this.#coordinators.get(cacheKey)
+    if (cached !== undefined && this.metadata.broker(cached) !== undefined) return cached
+    return retry(
+      async () => {
+        const keyType = type === 'group' ? 0 : 1
+        const response = await this.sendTo('any', findCoordinatorApi, (version) =>
+          findCoordinatorApi.createRequest(
+            version >= 4 ? { keyType, coordinatorKeys: [key] } : { keyType, key },
+          ),
+        )
+        const found =
+          response.coordinators.length > 0
+            ? (response.coordinators[0] as (typeof response.coordinators)[number])
+            : response
+        if (found.errorCode !== 0) throw new KafkaBrokerError(found.errorCode, found.errorMessage ?? undefined)
+        this.metadata.addBroker({ nodeId: found.nodeId, host: found.host, port: found.port, rack: null })
+        this.#coordinators.set(cacheKey, found.nodeId)
+        return found.nodeId
+      },
+      {
+        deadline: Date.now() + this.options.defaultApiTimeoutMs,
+        backoff: this.options.retryBackoff,
+        what: `FindCoordinator for ${type} ${JSON.stringify(key)}`,
+      },
+    )
+  }
+
+  /** Drops a cached coordinator after NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE. */
+  forgetCoordinator(type: CoordinatorType, key: string): void {
+    this.#coordinators.delete(`${type}:${key}`)
+  }
+
+  /** Closes every connection and stops background refreshes. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#refreshTimer)
+    this.pool.close()
+  }
+}
+
+/** True for errors after which a send to another broker, or a later one, may succeed. */
+export function isConnectionError(error: unknown): boolean {
+  return error instanceof KafkaNetworkError
+}

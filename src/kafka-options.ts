@@ -1,0 +1,108 @@
+/**
+ * Options of the `Kafka` root, their Java-client defaults, and their validation. A bad option is a
+ * {@link KafkaConfigError} at construction that names the option, not a failure later on a socket.
+ */
+
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
+import { KafkaConfigError } from './errors.js'
+
+/** Options of {@link Kafka}. Times are milliseconds. */
+export interface KafkaOptions {
+  /** Bootstrap servers, `host:port`. Any subset of the cluster will do; the rest is discovered. */
+  brokers: readonly string[]
+  /** Sent with every request; brokers use it in logs and quotas. Default `kafkats`. */
+  clientId?: string
+  /**
+   * TLS for every connection: `true` for the system's trusted CAs with hostname checking, or
+   * node:tls options (`ca`, `cert`, `key`, `servername`, `rejectUnauthorized` …) passed through.
+   */
+  ssl?: boolean | TlsConnectionOptions
+  /** Time to open a connection (Java `socket.connection.setup.timeout.ms`). Default 10000. */
+  connectionTimeoutMs?: number
+  /** Time to wait for a response before the connection is closed (Java `request.timeout.ms`). Default 30000. */
+  requestTimeoutMs?: number
+  /** Refresh metadata at least this often (Java `metadata.max.age.ms`). Default 300000. */
+  metadataMaxAgeMs?: number
+  /** First delay before retrying a failed request (Java `retry.backoff.ms`). Default 100. */
+  retryBackoffMs?: number
+  /** Upper bound of that delay as retries repeat (Java `retry.backoff.max.ms`). Default 1000. */
+  retryBackoffMaxMs?: number
+  /** First delay before reconnecting to a broker (Java `reconnect.backoff.ms`). Default 50. */
+  reconnectBackoffMs?: number
+  /** Upper bound of that delay (Java `reconnect.backoff.max.ms`). Default 1000. */
+  reconnectBackoffMaxMs?: number
+  /** Close connections idle this long (Java `connections.max.idle.ms`). Default 540000. */
+  connectionsMaxIdleMs?: number
+  /** Deadline of admin calls and internal lookups (Java `default.api.timeout.ms`). Default 60000. */
+  defaultApiTimeoutMs?: number
+}
+
+/** {@link KafkaOptions} with every default filled in. */
+export interface ResolvedKafkaOptions {
+  brokers: readonly string[]
+  clientId: string
+  ssl: TlsConnectionOptions | undefined
+  connectionTimeoutMs: number
+  requestTimeoutMs: number
+  metadataMaxAgeMs: number
+  retryBackoffMs: number
+  retryBackoffMaxMs: number
+  reconnectBackoffMs: number
+  reconnectBackoffMaxMs: number
+  connectionsMaxIdleMs: number
+  defaultApiTimeoutMs: number
+}
+
+/** Checks that `value` is a whole number of milliseconds in range, or absent; returns it or the default. */
+export function durationOption(name: string, value: unknown, fallback: number, min = 0): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
+    throw new KafkaConfigError(`${name}: expected a whole number of milliseconds >= ${min}, got ${String(value)}`)
+  }
+  return value
+}
+
+const BROKER_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/
+
+export function resolveKafkaOptions(options: KafkaOptions): ResolvedKafkaOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new KafkaConfigError('options: expected an object with at least `brokers`')
+  }
+  const brokers: unknown = options.brokers
+  if (!Array.isArray(brokers) || brokers.length === 0) {
+    throw new KafkaConfigError('brokers: expected a non-empty array of "host:port" strings')
+  }
+  for (const broker of brokers) {
+    const match = typeof broker === 'string' ? BROKER_ADDRESS.exec(broker) : null
+    const port = match === null ? NaN : Number(match[2])
+    if (match === null || port < 1 || port > 65535) {
+      throw new KafkaConfigError(`brokers: ${JSON.stringify(broker)} is not a "host:port" address`)
+    }
+  }
+  const clientId = options.clientId ?? 'kafkats'
+  if (typeof clientId !== 'string') throw new KafkaConfigError('clientId: expected a string')
+  const ssl = options.ssl
+  if (ssl !== undefined && typeof ssl !== 'boolean' && (typeof ssl !== 'object' || ssl === null)) {
+    throw new KafkaConfigError('ssl: expected true, false or node:tls connection options')
+  }
+  const retryBackoffMs = durationOption('retryBackoffMs', options.retryBackoffMs, 100)
+  const reconnectBackoffMs = durationOption('reconnectBackoffMs', options.reconnectBackoffMs, 50)
+  return {
+    brokers: [...(brokers as string[])],
+    clientId,
+    ssl: ssl === true ? {} : ssl === false || ssl === undefined ? undefined : ssl,
+    connectionTimeoutMs: durationOption('connectionTimeoutMs', options.connectionTimeoutMs, 10_000, 1),
+    requestTimeoutMs: durationOption('requestTimeoutMs', options.requestTimeoutMs, 30_000, 1),
+    metadataMaxAgeMs: durationOption('metadataMaxAgeMs', options.metadataMaxAgeMs, 300_000, 1),
+    retryBackoffMs,
+    retryBackoffMaxMs: durationOption('retryBackoffMaxMs', options.retryBackoffMaxMs, Math.max(1000, retryBackoffMs)),
+    reconnectBackoffMs,
+    reconnectBackoffMaxMs: durationOption(
+      'reconnectBackoffMaxMs',
+      options.reconnectBackoffMaxMs,
+      Math.max(1000, reconnectBackoffMs),
+    ),
+    connectionsMaxIdleMs: durationOption('connectionsMaxIdleMs', options.connectionsMaxIdleMs, 540_000),
+    defaultApiTimeoutMs: durationOption('defaultApiTimeoutMs', options.defaultApiTimeoutMs, 60_000, 1),
+  }
+}

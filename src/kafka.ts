@@ -1,0 +1,91 @@
+/**
+ * The root object of kafkats. It owns the one connection pool and metadata cache that every
+ * producer, consumer and admin client made from it shares.
+ */
+
+import { connect as tlsConnect } from 'node:tls'
+import { Admin, type AdminOptions } from './admin/admin.js'
+import { Cluster } from './cluster/cluster.js'
+import { KafkaStateError } from './errors.js'
+import { resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './kafka-options.js'
+import type { SocketFactory } from './network/connection.js'
+import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from './version.js'
+
+/** Something the root closes when it is closed. */
+interface Closeable {
+  close(): Promise<void> | void
+}
+
+/**
+ * A connection to one Kafka cluster.
+ *
+ * ```ts
+ * const kafka = new Kafka({ clientId: 'orders', brokers: ['127.0.0.1:9092'] })
+ * const admin = kafka.admin()
+ * await admin.createTopics([{ topic: 'orders', numPartitions: 6, replicationFactor: 3 }])
+ * await kafka.close()
+ * ```
+ *
+ * Constructing it validates the options (a {@link KafkaConfigError} names a bad one) and opens
+ * nothing: connections are made on first use.
+ */
+export class Kafka {
+  readonly #options: ResolvedKafkaOptions
+  readonly #cluster: Cluster
+  readonly #children = new Set<Closeable>()
+  #closed = false
+
+  constructor(options: KafkaOptions) {
+    this.#options = resolveKafkaOptions(options)
+    const o = this.#options
+    this.#cluster = new Cluster({
+      clientId: o.clientId,
+      brokers: o.brokers,
+      connectionTimeoutMs: o.connectionTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs,
+      metadataMaxAgeMs: o.metadataMaxAgeMs,
+      retryBackoff: { initialMs: o.retryBackoffMs, maxMs: o.retryBackoffMaxMs },
+      reconnectBackoffMs: o.reconnectBackoffMs,
+      reconnectBackoffMaxMs: o.reconnectBackoffMaxMs,
+      connectionsMaxIdleMs: o.connectionsMaxIdleMs,
+      defaultApiTimeoutMs: o.defaultApiTimeoutMs,
+      softwareName: CLIENT_SOFTWARE_NAME,
+      softwareVersion: CLIENT_SOFTWARE_VERSION,
+      socketFactory: o.ssl === undefined ? undefined : tlsSocketFactory(o.ssl),
+    })
+  }
+
+  /** The client id sent with every request. */
+  get clientId(): string {
+    return this.#options.clientId
+  }
+
+  /** An admin client on this root's shared connections and metadata. */
+  admin(options: AdminOptions = {}): Admin {
+    this.#assertOpen()
+    const admin = new Admin(this.#cluster, options, () => this.#children.delete(admin))
+    this.#children.add(admin)
+    return admin
+  }
+
+  /**
+   * Closes every producer, consumer and admin client made from this root, then every connection.
+   * Safe to call more than once.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.allSettled([...this.#children].map((c) => c.close()))
+    this.#children.clear()
+    this.#cluster.close()
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new KafkaStateError('this Kafka client is closed')
+  }
+}
+
+function tlsSocketFactory(options: NonNullable<ResolvedKafkaOptions['ssl']>): SocketFactory {
+  // Hostname checking stays on unless the caller turns it off; SNI uses the broker's host name.
+  return (host, port) => tlsConnect({ servername: host, ...options, host, port })
+}
