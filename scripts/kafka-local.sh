@@ -4,6 +4,8 @@
 #
 #   scripts/kafka-local.sh fetch                      resolve the jars into the cache (once per version)
 #   scripts/kafka-local.sh single-start | single-stop one combined broker+controller, 127.0.0.1:9092
+#   scripts/kafka-local.sh single-acquire <pid>       start or share the single node for process <pid>
+#   scripts/kafka-local.sh single-release <pid>       drop that lease; the last one stops a node it started
 #   scripts/kafka-local.sh cluster-start | cluster-stop
 #                                                     one controller (19093) + brokers 1..3 (19092/29092/39092)
 #   scripts/kafka-local.sh cluster-kill <n>           SIGKILL broker n (1..3)
@@ -376,10 +378,11 @@ start_node() {
   echo "$KAFKA_VERSION" >"$dir/version"
   # setsid: the broker must outlive the shell that started it and not see that shell's job-control
   # signals. setsid may fork, so $! is not the JVM's pid: the JVM's shell records its own pid, then execs.
+  # The JVM must not inherit the lock descriptors (fd 8, 9), or it would hold those locks for its lifetime.
   setsid bash -c 'echo $$ >"$0.tmp" && mv -f "$0.tmp" "$0" && exec "$@"' "$dir/kafka.pid" \
     java "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError "${flags[@]}" \
     "$(log_config_flag "${KAFKATS_LOG_LEVEL:-WARN}")" -cp "$LIB/*" kafka.Kafka "$dir/server.properties" \
-    >"$dir/server.log" 2>&1 </dev/null &
+    >"$dir/server.log" 2>&1 </dev/null 8>&- 9>&- &
   local deadline=$((SECONDS + 10))
   until [[ -s $dir/kafka.pid ]]; do
     (( SECONDS < deadline )) || die "the Kafka process for $dir did not record its pid"
@@ -473,6 +476,7 @@ require_free_ports() {
 # commands
 
 SINGLE_DIR="$WORK/single"
+SINGLE_LEASES="$SINGLE_DIR/leases"
 CLUSTER_DIR="$WORK/cluster"
 CONTROLLER_DIR="$CLUSTER_DIR/controller"
 broker_dir() { echo "$CLUSTER_DIR/broker$1"; }
@@ -493,6 +497,7 @@ single_start() {
   fetch
   require_free_ports "$SINGLE_PORT" "$SINGLE_CONTROLLER_PORT"
   mkdir -p "$SINGLE_DIR"
+  rm -rf "$SINGLE_LEASES" "$SINGLE_DIR/started-for-leases"   # a fresh node has no users yet
   write_single_props "$SINGLE_DIR"
   format_node "$SINGLE_DIR" || die "formatting the single node's storage failed"
   local started=$SECONDS
@@ -500,6 +505,51 @@ single_start() {
   wait_ready "$SINGLE_DIR" || { stop_nodes "$SINGLE_DIR"; die "single node did not start"; }
   say "single node (Kafka $KAFKA_VERSION) ready in $((SECONDS - started))s"
   single_bootstrap
+}
+
+# Leases let concurrent test runs share the single node: each run holds one (named by its pid) while
+# it uses the node, and a node that was started for a lease stops when the last live lease is
+# released. A node started by hand (single-start) is never stopped by a release.
+lock_single() {
+  mkdir -p "$WORK"
+  exec 8>"$WORK/.single.lock"
+  if command -v flock >/dev/null; then flock -w 600 8 || die "timed out waiting for the single-node lock"; fi
+}
+
+require_owner_pid() {
+  [[ ${1:-} =~ ^[0-9]+$ ]] || die "usage: single-acquire|single-release <pid of the process using the node>"
+}
+
+single_acquire() {
+  local owner=${1:-} was_running=0 address
+  require_owner_pid "$owner"
+  lock_single
+  node_pid "$SINGLE_DIR" >/dev/null && was_running=1
+  address=$(single_start)
+  (( was_running )) || touch "$SINGLE_DIR/started-for-leases"
+  mkdir -p "$SINGLE_LEASES"
+  touch "$SINGLE_LEASES/$owner"
+  echo "$address"
+}
+
+single_release() {
+  local owner=${1:-} lease pid
+  require_owner_pid "$owner"
+  lock_single
+  rm -f "$SINGLE_LEASES/$owner"
+  for lease in "$SINGLE_LEASES"/*; do
+    [[ -e $lease ]] || continue
+    pid=${lease##*/}
+    if process_alive "$pid"; then
+      say "single node kept: still leased by pid $pid"
+      return 0
+    fi
+    rm -f "$lease"   # its holder died without releasing
+  done
+  if [[ -f $SINGLE_DIR/started-for-leases ]]; then
+    stop_nodes "$SINGLE_DIR"
+    rm -f "$SINGLE_DIR/started-for-leases"
+  fi
 }
 
 cluster_start() {
@@ -588,7 +638,9 @@ case "$cmd" in
   fetch) fetch; echo "$LIB" ;;
   classpath) fetch; echo "$LIB/*" ;;
   single-start) single_start ;;
-  single-stop) stop_nodes "$SINGLE_DIR" ;;
+  single-stop) stop_nodes "$SINGLE_DIR"; rm -rf "$SINGLE_LEASES" "$SINGLE_DIR/started-for-leases" ;;
+  single-acquire) single_acquire "${1:-}" ;;
+  single-release) single_release "${1:-}" ;;
   cluster-start) cluster_start ;;
   cluster-stop) cluster_stop ;;
   cluster-kill) require_broker_number "${1:-}"; kill_node "$(broker_dir "$1")" ;;

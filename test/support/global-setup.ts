@@ -2,17 +2,18 @@
  * Vitest globalSetup of the integration project.
  *
  * - KAFKA_BROKERS set: tests use that cluster; nothing is started.
- * - Otherwise: the single local node is started with scripts/kafka-local.sh and stopped at teardown.
- *   A node that is already running is reused (and left running) only when it is ours: the script's
- *   pid file in its work dir names a live JVM whose command line carries that work dir's
+ * - Otherwise: the single local node of scripts/kafka-local.sh, taken as a lease for this vitest
+ *   process (`single-acquire <pid>`). A node already running is shared only when it is ours: the
+ *   script's pid file in its work dir names a live JVM whose command line carries that work dir's
  *   server.properties, and it runs the requested KAFKA_VERSION. Anything else holding 127.0.0.1:9092
- *   makes the start fail rather than run tests against an unknown broker.
- *   KAFKATS_KEEP_KAFKA=1 leaves a node this setup started running after the tests.
+ *   makes the start fail instead of running tests against an unknown broker.
+ *   At teardown the lease is released; the node stops when no other live test run holds a lease,
+ *   unless it was started by hand (`npm run kafka -- single-start`) or KAFKATS_KEEP_KAFKA=1.
  *
  * Tests read the address with `inject('kafkaBootstrap')` or `bootstrap()` (env KAFKATS_BOOTSTRAP).
  */
 import type { TestProject } from 'vitest/node'
-import { isSingleRunning, startSingle, stopSingle } from './kafka.js'
+import { acquireSingle, isSingleRunning, releaseSingle } from './kafka.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,20 +31,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   }
 
-  const reused = await isSingleRunning()
+  const alreadyRunning = await isSingleRunning()
   const started = Date.now()
-  const address = await startSingle()
-  if (reused) {
-    console.log(`[kafka] reusing the local single node at ${address}`)
-  } else {
-    console.log(`[kafka] single node up at ${address} in ${Date.now() - started} ms`)
-  }
+  const address = await acquireSingle()
+  console.log(
+    alreadyRunning
+      ? `[kafka] sharing the running local single node at ${address}`
+      : `[kafka] single node up at ${address} in ${Date.now() - started} ms`,
+  )
   project.provide('kafkaBootstrap', address)
   process.env.KAFKATS_BOOTSTRAP = address
 
   return async () => {
     delete process.env.KAFKATS_BOOTSTRAP
-    if (reused || process.env.KAFKATS_KEEP_KAFKA === '1') return
-    await stopSingle()
+    if (process.env.KAFKATS_KEEP_KAFKA === '1') return
+    await releaseSingle()
   }
 }

@@ -112,6 +112,20 @@ export async function stopSingle(): Promise<void> {
   await runScriptOrThrow(['single-stop'], STOP_TIMEOUT_MS)
 }
 
+/**
+ * Starts the single node, or shares the one already running, on behalf of process `ownerPid` (a
+ * lease). Concurrent test runs on one machine can so use one node without stopping it under each
+ * other. Returns the bootstrap address.
+ */
+export async function acquireSingle(ownerPid: number = process.pid): Promise<string> {
+  return lastLine(await runScriptOrThrow(['single-acquire', String(ownerPid)], START_TIMEOUT_MS))
+}
+
+/** Drops the lease; the last lease holder stops the node, if a lease holder had started it. */
+export async function releaseSingle(ownerPid: number = process.pid): Promise<void> {
+  await runScriptOrThrow(['single-release', String(ownerPid)], STOP_TIMEOUT_MS)
+}
+
 /** True when the single node that this repository's script started is running. */
 export async function isSingleRunning(): Promise<boolean> {
   return (await runKafkaScript(['status', 'single'], { timeoutMs: 10_000 })).code === 0
