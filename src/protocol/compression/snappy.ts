@@ -66,18 +66,23 @@ function decodeElements(src: Uint8Array, pos: number, end: number, out: Uint8Arr
     if (kind === 0) {
       let len = (tag >>> 2) + 1
       if (len > 60) {
+        // 1-4 little-endian bytes of length - 1. Int32 arithmetic throughout (a 4-byte length of
+        // 2^31 or more turns negative and is refused below): doubles here would slow every element.
         const extra = len - 60
         if (end - pos < extra) throw corrupt('truncated literal length')
-        len = 0
-        for (let i = 0; i < extra; i++) len += src[pos + i]! * 2 ** (8 * i)
-        len += 1
+        len = src[pos]!
+        if (extra > 1) len |= src[pos + 1]! << 8
+        if (extra > 2) len |= src[pos + 2]! << 16
+        if (extra > 3) len |= src[pos + 3]! << 24
+        len = (len + 1) | 0
         pos += extra
       }
-      if (end - pos < len) throw corrupt('literal runs past the end of the block')
+      if (len <= 0 || end - pos < len) throw corrupt('literal runs past the end of the block')
       if (outEnd - op < len) throw corrupt('block decodes to more bytes than announced')
-      if (len < 32) {
+      if (len < 64) {
         for (let i = 0; i < len; i++) out[op + i] = src[pos + i]!
       } else {
+        // Long literals are what incompressible data becomes: copy them natively.
         out.set(src.subarray(pos, pos + len), op)
       }
       pos += len
@@ -99,17 +104,14 @@ function decodeElements(src: Uint8Array, pos: number, end: number, out: Uint8Arr
     } else {
       if (end - pos < 4) throw corrupt('truncated copy')
       len = (tag >>> 2) + 1
-      offset = (src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16)) + src[pos + 3]! * 0x1000000
+      // Signed: an offset of 2^31 or more reads as negative and is refused below.
+      offset = src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16) | (src[pos + 3]! << 24)
       pos += 4
     }
-    if (offset === 0 || offset > op - outStart) throw corrupt(`copy offset ${offset} outside the output`)
+    if (offset <= 0 || offset > op - outStart) throw corrupt(`copy offset ${offset} outside the output`)
     if (outEnd - op < len) throw corrupt('block decodes to more bytes than announced')
-    if (offset >= len && len >= 32) {
-      out.copyWithin(op, op - offset, op - offset + len)
-    } else {
-      // Overlapping copies repeat the last `offset` bytes: copy forwards, byte by byte.
-      for (let i = 0; i < len; i++) out[op + i] = out[op - offset + i]!
-    }
+    // Forwards byte by byte: an overlapping copy (offset < len) repeats the last `offset` bytes.
+    for (let i = 0; i < len; i++) out[op + i] = out[op - offset + i]!
     op += len
   }
   if (op !== outEnd) throw corrupt(`block decodes to ${op - outStart} bytes, ${length} announced`)

@@ -428,7 +428,7 @@ describe('decodeRecordBatches', () => {
     badHeader[11] = 0x03 // header key length -2
     expect((await decodeError(withRecords(2, badHeader))).message).toMatch(/header key/)
     badHeader[11] = 0x01 // null header key
-    expect((await decodeError(withRecords(2, badHeader))).message).toMatch(/null key/)
+    expect((await decodeError(withRecords(2, badHeader))).message).toMatch(/null header key/)
     // Varint longer than 5 bytes.
     expect((await decodeError(withRecords(1, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 0])))).message).toMatch(
       /varint/,
