@@ -28,6 +28,8 @@ const MIN_MESSAGE_SIZE_V1 = 22
 const COMPRESSION_MASK = 0x07
 const LOG_APPEND_TIME_FLAG = 0x08
 const NO_TIMESTAMP = -1n
+/** Legacy messages have no headers; one frozen empty list serves them all. */
+const NO_HEADERS: readonly [] = Object.freeze([]) as readonly []
 
 function corrupt(message: string): KafkaProtocolError {
   return new KafkaProtocolError(message)
@@ -155,7 +157,7 @@ export async function decodeLegacyEntry(
       timestamp: wrapper.timestamp,
       key: wrapper.key,
       value: wrapper.value,
-      headers: [],
+      headers: NO_HEADERS,
     }
     return toBatch(wrapper, [record])
   }
@@ -189,7 +191,7 @@ export async function decodeLegacyEntry(
       timestamp: m.magic === 1 && logAppendTime ? wrapper.timestamp : m.timestamp,
       key: m.key,
       value: m.value,
-      headers: [],
+      headers: NO_HEADERS,
     }),
   )
   return toBatch(wrapper, records)

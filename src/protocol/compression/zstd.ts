@@ -69,8 +69,11 @@ interface NapiEngine {
 export type ZstdEncoder = 'node:zlib' | 'zstd-napi' | 'none'
 
 // A variable specifier keeps bundlers and the type checker from requiring the optional package.
-const ZSTD_NAPI_BINDING = 'zstd-napi/binding'
+// The full file name: Node's ESM resolver adds no extension to a package subpath.
+const ZSTD_NAPI_BINDING = 'zstd-napi/binding.js'
 let napi: Promise<NapiEngine | null> | undefined
+/** Why the optional package could not be loaded, kept as the cause of the unsupported error. */
+let napiLoadError: unknown
 
 /** The optional native package, loaded once; null when it is not installed or did not build. */
 export function loadZstdNapi(): Promise<NapiEngine | null> {
@@ -79,7 +82,10 @@ export function loadZstdNapi(): Promise<NapiEngine | null> {
       const binding = m.default ?? m
       return { binding, cctx: new binding.CCtx(), dctx: new binding.DCtx() }
     },
-    () => null,
+    (err: unknown) => {
+      napiLoadError = err
+      return null
+    },
   )
   return napi
 }
@@ -105,7 +111,7 @@ async function compressZstd(data: Uint8Array, level: number): Promise<Uint8Array
     throw new KafkaCompressionError(
       'zstd: compression needs Node.js >= 22.15 (node:zlib zstd) or the optional package zstd-napi ' +
         '(npm install zstd-napi); decompression works without either',
-      { code: 76 },
+      { code: 76, cause: napiLoadError },
     )
   }
   // Sized for the worst case so one call always fits; the slack is dropped when the batch copies

@@ -6,7 +6,7 @@ const nodeHasZstd = 'zstdCompressSync' in (await import('node:zlib')).default
 describe.skipIf(nodeHasZstd)('zstd without an encoder', () => {
   it('throws UNSUPPORTED_COMPRESSION_TYPE naming both remedies, and still decodes', async () => {
     vi.resetModules()
-    vi.doMock('zstd-napi/binding', () => {
+    vi.doMock('zstd-napi/binding.js', () => {
       throw new Error('Cannot find module zstd-napi/binding')
     })
     const { zstdCodec, zstdEncoder } = await import('../../../src/protocol/compression/zstd.js')
@@ -21,6 +21,6 @@ describe.skipIf(nodeHasZstd)('zstd without an encoder', () => {
     // A frame holding one raw block "hi" (single segment, content size 2).
     const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x02, 0x11, 0x00, 0x00, 0x68, 0x69])
     expect(Buffer.from(await zstdCodec.decompress(frame, { maxSize: 10 })).toString()).toBe('hi')
-    vi.doUnmock('zstd-napi/binding')
+    vi.doUnmock('zstd-napi/binding.js')
   })
 })
