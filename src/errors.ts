@@ -155,6 +155,17 @@ export class KafkaUnsupportedVersionError extends KafkaError {
 }
 
 /**
+ * A record cannot be sent as it is: too large for `maxRequestSize` or `bufferMemory`, a partition the
+ * topic does not have, or a key or value its serializer rejected. Nothing was sent.
+ * @category Error
+ */
+export class KafkaRecordError extends KafkaError {
+  constructor(message: string, options: { code: number; errorName: string; cause?: unknown }) {
+    super(message, { code: options.code, errorName: options.errorName, retriable: false, cause: options.cause })
+  }
+}
+
+/**
  * An option given to kafkats is invalid. The message names the option.
  * @category Error
  */

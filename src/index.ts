@@ -37,3 +37,68 @@ export type {
   TopicResult,
   NewPartitions,
 } from './admin/topics.js'
+// configs, ACLs, client quotas, SCRAM credentials
+export { ConfigResourceType, ConfigSource, ConfigType, AlterConfigOpType } from './admin/configs.js'
+export type {
+  ConfigResource,
+  ConfigEntry,
+  ConfigSynonym,
+  DescribeConfigsOptions,
+  ResourceConfigs,
+  AlterConfigOp,
+  ConfigAlteration,
+  IncrementalAlterConfigsOptions,
+  AlterConfigsResult,
+} from './admin/configs.js'
+export { ResourceType, PatternType, AclOperation, AclPermissionType } from './admin/acls.js'
+export type { AclBinding, NewAclBinding, AclBindingFilter, CreateAclResult, DeletedAcl, DeleteAclsFilterResult } from './admin/acls.js'
+export { ClientQuotaEntityType, ClientQuotaKey, ClientQuotaMatchType } from './admin/quotas.js'
+export type {
+  ClientQuotaEntity,
+  ClientQuotaFilter,
+  ClientQuotaFilterComponent,
+  ClientQuotaEntry,
+  ClientQuotaOp,
+  ClientQuotaAlteration,
+  ClientQuotaAlterationResult,
+} from './admin/quotas.js'
+export { ScramMechanism, scramSaltedPassword } from './admin/scram.js'
+export type {
+  ScramCredentialInfo,
+  UserScramCredentialsDescription,
+  UserScramCredentialUpsertion,
+  UserScramCredentialDeletion,
+  UserScramCredentialAlteration,
+  AlterUserScramCredentialsResult,
+} from './admin/scram.js'
+// cluster operations
+export { ElectionType } from './admin/reassignments.js'
+export type {
+  ElectLeadersResult,
+  PartitionReassignmentRequest,
+  AlterPartitionReassignmentsOptions,
+  AlterPartitionReassignmentResult,
+  PartitionReassignment,
+} from './admin/reassignments.js'
+export type { ClusterNode, ClusterDescription, DescribeClusterOptions } from './admin/cluster.js'
+export type { BrokerLogDirs, LogDirDescription, ReplicaInfo } from './admin/log-dirs.js'
+export { TransactionState } from './admin/transactions.js'
+export type {
+  ProducerState,
+  PartitionProducerState,
+  DescribeProducersOptions,
+  TransactionDescription,
+  TransactionListing,
+  ListTransactionsOptions,
+} from './admin/transactions.js'
+export type { TopicPartitionRef } from './admin/partition-routing.js'
+
+export { Producer, KafkaProduceBatchError } from './producer/producer.js'
+export type { ProducerRecord, ProducerHeaders, ProducerEvents } from './producer/producer.js'
+export type { ProducerOptions, Acks } from './producer/options.js'
+export type { RecordMetadata } from './producer/producer-batch.js'
+export type { CustomPartitioner, PartitionerArgs, PartitionerChoice } from './producer/partitioner.js'
+export { KafkaRecordError } from './errors.js'
+export { bufferSerde, stringSerde, jsonSerde } from './serde/serde.js'
+export type { Serializer, Deserializer } from './serde/serde.js'
+export type { CompressionName } from './protocol/compression/index.js'

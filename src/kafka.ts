@@ -7,6 +7,8 @@ import { connect as tlsConnect } from 'node:tls'
 import { Admin, type AdminOptions } from './admin/admin.js'
 import { Cluster } from './cluster/cluster.js'
 import { KafkaStateError } from './errors.js'
+import type { ProducerOptions } from './producer/options.js'
+import { Producer } from './producer/producer.js'
 import { resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './kafka-options.js'
 import type { SocketFactory } from './network/connection.js'
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from './version.js'
@@ -66,6 +68,17 @@ export class Kafka {
     const admin = new Admin(this.#cluster, options, () => this.#children.delete(admin))
     this.#children.add(admin)
     return admin
+  }
+
+  /**
+   * A producer on this root's shared connections and metadata. The key and value types follow the
+   * serializers given (strings and bytes by default).
+   */
+  producer<K = string | Uint8Array | null, V = string | Uint8Array | null>(options: ProducerOptions<K, V> = {}): Producer<K, V> {
+    this.#assertOpen()
+    const producer: Producer<K, V> = new Producer<K, V>(this.#cluster, options, () => this.#children.delete(producer))
+    this.#children.add(producer)
+    return producer
   }
 
   /**

@@ -1,0 +1,209 @@
+/**
+ * Per-partition queues of batches, and the memory bound on everything buffered.
+ *
+ * Records join the last batch of their partition's queue until it reaches `batchSize`; batches
+ * leave from the head once the broker answered. The sender decides when a batch goes; the
+ * accumulator only says which are ready. Appending is synchronous, so records sent one after the
+ * other land in order without any lock.
+ */
+
+import { KafkaError, KafkaTimeoutError } from '../errors.js'
+import type { RecordHeader, RecordInput } from '../protocol/record.js'
+import { ProducerBatch, type RecordCompletion } from './producer-batch.js'
+
+/** One partition's queue and its idempotence bookkeeping. */
+export class PartitionQueue {
+  readonly topic: string
+  readonly partition: number
+  /** Unfinished batches, oldest first. Batches in flight come first, in send order. */
+  readonly batches: ProducerBatch[] = []
+  /** Batches of this partition currently in flight. */
+  inFlight = 0
+  /** The broker node the in-flight batches went to; -1 when none are in flight. */
+  inFlightNode = -1
+  /** Next sequence number to stamp (idempotence). */
+  nextSequence = 0
+  /** Producer epoch the sequences above belong to; -1 before the first stamp. */
+  sequenceEpoch = -1
+  /**
+   * True once a batch with the current epoch was acknowledged. Until then only one request may be
+   * in flight: a broker accepts any sequence as the first of a new producer epoch, so a second
+   * request overtaking the first would be taken out of order.
+   */
+  ackedInEpoch = false
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic
+    this.partition = partition
+  }
+
+  /** The first batch not yet in flight. */
+  nextToSend(): ProducerBatch | undefined {
+    for (const batch of this.batches) if (!batch.inFlight) return batch
+    return undefined
+  }
+}
+
+interface MemoryWaiter {
+  readonly bytes: number
+  readonly resolve: () => void
+  readonly reject: (error: KafkaError) => void
+  readonly timer: NodeJS.Timeout
+}
+
+/** Exact-enough size of a record in a batch: its length prefix, fields and headers. */
+export function recordSize(key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[] | undefined): number {
+  // attributes + timestamp delta (1-2 bytes in practice) + offset delta (up to 3 bytes in big batches)
+  let body = 1 + 2 + 3
+  body += key === null ? 1 : varintSize(key.length) + key.length
+  body += value === null ? 1 : varintSize(value.length) + value.length
+  if (headers === undefined || headers.length === 0) {
+    body += 1
+  } else {
+    body += varintSize(headers.length)
+    for (const h of headers) {
+      const keyBytes = Buffer.byteLength(h.key, 'utf8')
+      body += varintSize(keyBytes) + keyBytes + (h.value === null ? 1 : varintSize(h.value.length) + h.value.length)
+    }
+  }
+  return varintSize(body) + body
+}
+
+function varintSize(n: number): number {
+  const z = n << 1
+  return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x200000 ? 3 : z < 0x10000000 ? 4 : 5
+}
+
+export class Accumulator {
+  readonly #batchSize: number
+  readonly #bufferMemory: number
+  readonly #queues = new Map<string, PartitionQueue[]>()
+  #usedMemory = 0
+  readonly #memoryWaiters: MemoryWaiter[] = []
+
+  constructor(batchSize: number, bufferMemory: number) {
+    this.#batchSize = batchSize
+    this.#bufferMemory = bufferMemory
+  }
+
+  /** Bytes of records buffered and not yet acknowledged or failed. */
+  get usedMemory(): number {
+    return this.#usedMemory
+  }
+
+  /** True while `send` calls wait for memory: the sender then sends everything it can. */
+  get memoryExhausted(): boolean {
+    return this.#memoryWaiters.length > 0
+  }
+
+  queue(topic: string, partition: number): PartitionQueue {
+    let queues = this.#queues.get(topic)
+    if (queues === undefined) {
+      queues = []
+      this.#queues.set(topic, queues)
+    }
+    let q = queues[partition]
+    if (q === undefined) {
+      q = new PartitionQueue(topic, partition)
+      queues[partition] = q
+    }
+    return q
+  }
+
+  /** Every partition queue that holds batches. */
+  *nonEmptyQueues(): Generator<PartitionQueue> {
+    for (const queues of this.#queues.values()) {
+      for (const q of queues) if (q !== undefined && q.batches.length > 0) yield q
+    }
+  }
+
+  /**
+   * Takes `bytes` of buffer memory, waiting (in arrival order) up to `maxBlockMs` for batches to be
+   * acknowledged. Returns synchronously-resolved `undefined` when memory is available at once.
+   */
+  reserve(bytes: number, maxBlockMs: number): Promise<void> | undefined {
+    if (this.#memoryWaiters.length === 0 && this.#usedMemory + bytes <= this.#bufferMemory) {
+      this.#usedMemory += bytes
+      return undefined
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.#memoryWaiters.indexOf(waiter)
+        if (i >= 0) this.#memoryWaiters.splice(i, 1)
+        reject(
+          new KafkaTimeoutError(
+            `no room in bufferMemory (${this.#bufferMemory} bytes) for a record of ${bytes} bytes within maxBlockMs (${maxBlockMs} ms)`,
+          ),
+        )
+        this.#wakeWaiters()
+      }, maxBlockMs)
+      const waiter: MemoryWaiter = { bytes, resolve, reject, timer }
+      this.#memoryWaiters.push(waiter)
+    })
+  }
+
+  /** Returns memory taken by {@link reserve}. */
+  release(bytes: number): void {
+    this.#usedMemory -= bytes
+    this.#wakeWaiters()
+  }
+
+  #wakeWaiters(): void {
+    while (this.#memoryWaiters.length > 0) {
+      const head = this.#memoryWaiters[0] as MemoryWaiter
+      if (this.#usedMemory + head.bytes > this.#bufferMemory) return
+      this.#memoryWaiters.shift()
+      clearTimeout(head.timer)
+      this.#usedMemory += head.bytes
+      head.resolve()
+    }
+  }
+
+  /** Fails every waiting `send` (the producer is closing). */
+  rejectWaiters(error: KafkaError): void {
+    for (const waiter of this.#memoryWaiters.splice(0)) {
+      clearTimeout(waiter.timer)
+      waiter.reject(error)
+    }
+  }
+
+  /**
+   * Appends a record to its partition's open batch, or to a new one. Returns the batch and whether
+   * it is now full (the sender should not wait for linger).
+   */
+  append(
+    topic: string,
+    partition: number,
+    record: RecordInput,
+    size: number,
+    completion: RecordCompletion,
+    now: number,
+  ): { batch: ProducerBatch; full: boolean; created: boolean } {
+    const q = this.queue(topic, partition)
+    let batch = q.batches[q.batches.length - 1]
+    let created = false
+    if (batch === undefined || batch.closed || (batch.recordCount > 0 && batch.sizeBytes + size > this.#batchSize)) {
+      if (batch !== undefined) batch.closed = true
+      batch = new ProducerBatch(topic, partition, now)
+      q.batches.push(batch)
+      created = true
+    }
+    batch.append(record, completion, size)
+    const full = batch.sizeBytes >= this.#batchSize
+    if (full) batch.closed = true
+    return { batch, full, created }
+  }
+
+  /** Removes a finished batch from its queue. */
+  remove(q: PartitionQueue, batch: ProducerBatch): void {
+    const i = q.batches.indexOf(batch)
+    if (i >= 0) q.batches.splice(i, 1)
+  }
+
+  /** Records buffered (not yet finished) across all partitions. */
+  get bufferedRecords(): number {
+    let n = 0
+    for (const q of this.nonEmptyQueues()) for (const b of q.batches) n += b.recordCount
+    return n
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * One partition's batch of records on its way to the leader: the records, who is waiting for each,
+ * its producer-id stamp, and its wire bytes once encoded (kept so a retry re-sends the same bytes).
+ */
+
+import type { KafkaError } from '../errors.js'
+import { compressionCodecByName, type CompressionName } from '../protocol/compression/index.js'
+import { crc32c } from '../protocol/crc32c.js'
+import { encodeRecordBatch, RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
+import type { RecordInput } from '../protocol/record.js'
+
+/** Where a record landed. */
+export interface RecordMetadata {
+  readonly topic: string
+  readonly partition: number
+  /** Offset in the partition; -1n when acks=0 (the broker says nothing). */
+  readonly offset: bigint
+  /** CreateTime the record carried, or the broker's LogAppendTime for such topics (ms since epoch). */
+  readonly timestamp: number
+}
+
+/** Who waits for a record's outcome. */
+export interface RecordCompletion {
+  resolve(metadata: RecordMetadata): void
+  reject(error: KafkaError): void
+}
+
+// Field offsets in the batch header that a re-stamp rewrites (see protocol/record-batch.ts).
+const CRC_OFFSET = 17
+const ATTRIBUTES_OFFSET = 21
+const PRODUCER_ID_OFFSET = 43
+const PRODUCER_EPOCH_OFFSET = 51
+const BASE_SEQUENCE_OFFSET = 53
+
+export class ProducerBatch {
+  readonly topic: string
+  readonly partition: number
+  readonly createdAt: number
+  readonly records: RecordInput[] = []
+  readonly completions: RecordCompletion[] = []
+  /** Bytes accounted against `bufferMemory` and `batchSize`: the uncompressed wire size. */
+  sizeBytes = RECORD_BATCH_OVERHEAD
+  /** No more records may join (full, or handed to the sender). */
+  closed = false
+  /** Times this batch was sent. */
+  attempts = 0
+  /** Do not send again before this time (retry backoff). */
+  retryAt = 0
+  /** Sent at least once without a definite answer: the broker may have it. */
+  ambiguous = false
+  inFlight = false
+  done = false
+  producerId = -1n
+  producerEpoch = -1
+  baseSequence = -1
+  isTransactional = false
+  #encoded: Buffer | undefined
+  #doneWaiters: Array<() => void> | undefined
+
+  constructor(topic: string, partition: number, now: number) {
+    this.topic = topic
+    this.partition = partition
+    this.createdAt = now
+  }
+
+  get recordCount(): number {
+    return this.records.length
+  }
+
+  /** Appends a record; the caller checked that it fits. */
+  append(record: RecordInput, completion: RecordCompletion, size: number): void {
+    this.records.push(record)
+    this.completions.push(completion)
+    this.sizeBytes += size
+  }
+
+  /** Stamps producer id, epoch and first sequence (idempotence). Clears cached bytes if they change. */
+  stamp(producerId: bigint, producerEpoch: number, baseSequence: number, isTransactional: boolean): void {
+    if (this.producerId === producerId && this.producerEpoch === producerEpoch && this.baseSequence === baseSequence) {
+      return
+    }
+    this.producerId = producerId
+    this.producerEpoch = producerEpoch
+    this.baseSequence = baseSequence
+    this.isTransactional = isTransactional
+    if (this.#encoded !== undefined) restampHeader(this.#encoded, producerId, producerEpoch, baseSequence)
+  }
+
+  /** The wire bytes, encoded (and compressed) once. */
+  async encode(compression: CompressionName): Promise<Buffer> {
+    if (this.#encoded !== undefined) return this.#encoded
+    this.#encoded = await encodeRecordBatch({
+      records: this.records,
+      compression: compressionCodecByName(compression).type,
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      baseSequence: this.baseSequence,
+      isTransactional: this.isTransactional,
+    })
+    return this.#encoded
+  }
+
+  /** Resolves when the batch is completed or failed. */
+  whenDone(): Promise<void> {
+    if (this.done) return Promise.resolve()
+    return new Promise((resolve) => (this.#doneWaiters ??= []).push(resolve))
+  }
+
+  #finish(): void {
+    this.done = true
+    for (const waiter of this.#doneWaiters?.splice(0) ?? []) waiter()
+  }
+
+  /** Resolves every record with its offset. */
+  complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
+    if (this.done) return
+    this.#finish()
+    const useAppendTime = logAppendTimeMs >= 0n
+    for (let i = 0; i < this.completions.length; i++) {
+      const record = this.records[i] as RecordInput
+      ;(this.completions[i] as RecordCompletion).resolve({
+        topic: this.topic,
+        partition: this.partition,
+        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
+        timestamp: Number(useAppendTime ? logAppendTimeMs : record.timestamp),
+      })
+    }
+  }
+
+  /** Rejects every record. */
+  fail(error: KafkaError): void {
+    if (this.done) return
+    this.#finish()
+    for (const completion of this.completions) completion.reject(error)
+  }
+
+  /** Splits into batches of about `targetBytes`, for MESSAGE_TOO_LARGE. Stamps are not carried over. */
+  split(targetBytes: number, sizes: readonly number[], now: number): ProducerBatch[] {
+    const parts: ProducerBatch[] = []
+    let current = new ProducerBatch(this.topic, this.partition, now)
+    for (let i = 0; i < this.records.length; i++) {
+      const size = sizes[i] as number
+      if (current.recordCount > 0 && current.sizeBytes + size > targetBytes) {
+        parts.push(current)
+        current = new ProducerBatch(this.topic, this.partition, now)
+      }
+      current.append(this.records[i] as RecordInput, this.completions[i] as RecordCompletion, size)
+    }
+    parts.push(current)
+    for (const part of parts) {
+      part.closed = true
+      part.attempts = this.attempts
+    }
+    return parts
+  }
+}
+
+/** Rewrites producer id, epoch and base sequence in encoded batch bytes, and the CRC over them. */
+export function restampHeader(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  batch.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET)
+  batch.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET)
+  batch.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET)
+  batch.writeUInt32BE(crc32c(batch, ATTRIBUTES_OFFSET, batch.length), CRC_OFFSET)
+}

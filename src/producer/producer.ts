@@ -1,0 +1,386 @@
+/**
+ * The producer: serializer → partitioner → per-partition batches → background sender.
+ *
+ * `send` does its work synchronously whenever it can (metadata known, memory free), so records sent
+ * one after another reach their partition's batch in that order, and a fire-and-forget send costs
+ * no extra turn of the event loop.
+ */
+
+import { EventEmitter } from 'node:events'
+import type { Cluster } from '../cluster/cluster.js'
+import { KafkaBrokerError, KafkaError, KafkaRecordError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
+import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
+import type { RecordHeader, RecordInput } from '../protocol/record.js'
+import { stringSerde, type Serializer } from '../serde/serde.js'
+import { Accumulator, recordSize } from './accumulator.js'
+import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js'
+import { Partitioner, type TopicPartitions } from './partitioner.js'
+import type { ProducerBatch, RecordCompletion, RecordMetadata } from './producer-batch.js'
+import { ProducerIdentity } from './producer-identity.js'
+import { Sender } from './sender.js'
+
+/** Record headers: an object of name → value, or a list when names repeat. */
+export type ProducerHeaders =
+  | Readonly<Record<string, string | Uint8Array | null>>
+  | ReadonlyArray<{ key: string; value: string | Uint8Array | null }>
+
+/** A record to send. */
+export interface ProducerRecord<K, V> {
+  topic: string
+  /** Records with the same key go to the same partition (murmur2, as the Java client). */
+  key?: K
+  value: V
+  headers?: ProducerHeaders
+  /** Send to this partition instead of letting the partitioner choose. */
+  partition?: number
+  /** CreateTime in ms since the epoch; default now. */
+  timestamp?: number
+}
+
+/** Events of a {@link Producer}. */
+export interface ProducerEvents {
+  /** A record failed for good (after retries). Listen here when you do not await `send`. */
+  deliveryError: [error: KafkaError, record: { topic: string; partition: number | null }]
+}
+
+/** Raised by {@link Producer.sendBatch} when some records failed; the others were delivered. */
+export class KafkaProduceBatchError extends KafkaError {
+  /** One entry per record, in the order given: its metadata, or its error. */
+  readonly results: ReadonlyArray<{ metadata: RecordMetadata } | { error: KafkaError }>
+
+  constructor(results: ReadonlyArray<{ metadata: RecordMetadata } | { error: KafkaError }>) {
+    const failed = results.filter((r): r is { error: KafkaError } => 'error' in r)
+    const first = failed[0]?.error
+    super(`${failed.length} of ${results.length} record(s) failed; first: ${first?.message ?? ''}`, {
+      code: first?.code ?? -1,
+      errorName: first?.errorName ?? 'UNKNOWN_SERVER_ERROR',
+      retriable: failed.every((f) => f.error.retriable),
+      cause: first,
+    })
+    this.results = results
+  }
+}
+
+const UNKNOWN_TOPIC_OR_PARTITION = 3
+const noop = (): void => {}
+
+/**
+ * Sends records to Kafka. Made by {@link Kafka.producer}; idempotent with acks=all by default.
+ *
+ * Three ways to send:
+ * - sync: `await producer.send(record)` — resolves once the broker acknowledged the record;
+ * - async: keep the promises of many sends and handle each as it settles;
+ * - fire-and-forget: ignore the promise; failures are emitted as `deliveryError` and never become
+ *   unhandled rejections.
+ */
+export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | null> {
+  readonly #cluster: Cluster
+  readonly #options: ResolvedProducerOptions
+  readonly #keySerializer: Serializer<K>
+  readonly #valueSerializer: Serializer<V>
+  readonly #accumulator: Accumulator
+  readonly #partitioner: Partitioner
+  readonly #identity: ProducerIdentity | null
+  readonly #sender: Sender
+  readonly #events = new EventEmitter<ProducerEvents>()
+  readonly #onClose: () => void
+  // Per topic, the last send still waiting for metadata or memory: later sends to the topic queue
+  // behind it so records keep their order.
+  readonly #pending = new Map<string, Promise<unknown>>()
+  #state: 'idle' | 'connected' | 'closing' | 'closed' = 'idle'
+
+  /** @internal Made by {@link Kafka.producer}. */
+  constructor(cluster: Cluster, options: ProducerOptions<K, V>, onClose: () => void) {
+    this.#cluster = cluster
+    this.#options = resolveProducerOptions(options as ProducerOptions<never, never>, {
+      requestTimeoutMs: cluster.options.requestTimeoutMs,
+      retryBackoffMs: cluster.options.retryBackoff.initialMs,
+      retryBackoffMaxMs: cluster.options.retryBackoff.maxMs,
+    })
+    this.#keySerializer = options.keySerializer ?? (stringSerde as unknown as Serializer<K>)
+    this.#valueSerializer = options.valueSerializer ?? (stringSerde as unknown as Serializer<V>)
+    this.#accumulator = new Accumulator(this.#options.batchSize, this.#options.bufferMemory)
+    this.#partitioner = new Partitioner(this.#options.partitioner, this.#options.batchSize)
+    this.#identity = this.#options.enableIdempotence
+      ? new ProducerIdentity(cluster, this.#options.transactionalId, this.#options.transactionTimeoutMs)
+      : null
+    this.#sender = new Sender({
+      cluster,
+      accumulator: this.#accumulator,
+      options: this.#options,
+      identity: this.#identity,
+      onBatchFailed: (batch, error) => this.#emitFailure(batch, error),
+    })
+    this.#onClose = onClose
+  }
+
+  /** The options in force, defaults included. */
+  get options(): Readonly<ResolvedProducerOptions> {
+    return this.#options
+  }
+
+  /** Listens to producer events. */
+  on<E extends keyof ProducerEvents>(event: E, listener: (...args: ProducerEvents[E]) => void): this {
+    this.#events.on(event, listener as never)
+    return this
+  }
+
+  off<E extends keyof ProducerEvents>(event: E, listener: (...args: ProducerEvents[E]) => void): this {
+    this.#events.off(event, listener as never)
+    return this
+  }
+
+  /**
+   * Checks that the cluster is reachable and, for an idempotent producer, obtains its producer id.
+   * Sending without connecting first works too: the first send connects.
+   */
+  async connect(): Promise<void> {
+    this.#assertOpen()
+    await this.#cluster.fetchMetadata([])
+    await this.#identity?.ensure()
+    this.#state = 'connected'
+  }
+
+  /**
+   * Sends one record. Resolves with its partition and offset once the broker acknowledged it (at
+   * once with offset -1 for acks=0). Rejects with a {@link KafkaRecordError} for a record that
+   * cannot be sent (too large, no such partition, serializer failure), a {@link KafkaTimeoutError}
+   * when metadata or buffer memory did not come within `maxBlockMs` or the record was not delivered
+   * within `deliveryTimeoutMs`, or the broker's error for non-retriable failures. An idempotent
+   * record whose outcome is unknown (a request timed out) is retried in order rather than failed,
+   * so it is never written twice.
+   */
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    let promise: Promise<RecordMetadata>
+    try {
+      promise = this.#send(record)
+    } catch (error) {
+      promise = Promise.reject(error)
+    }
+    // Fire-and-forget callers never see an unhandled rejection; awaiting callers still get it.
+    promise.catch((error: unknown) => {
+      if (error instanceof KafkaError) this.#events.emit('deliveryError', error, { topic: record.topic, partition: record.partition ?? null })
+    })
+    return promise
+  }
+
+  /**
+   * Sends many records. Resolves with their metadata in the order given; if some fail, rejects with
+   * a {@link KafkaProduceBatchError} listing each record's metadata or error (the others were
+   * delivered).
+   */
+  async sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
+    const settled = await Promise.allSettled(records.map((r) => this.send(r)))
+    if (settled.every((s) => s.status === 'fulfilled')) {
+      return settled.map((s) => (s as PromiseFulfilledResult<RecordMetadata>).value)
+    }
+    throw new KafkaProduceBatchError(
+      settled.map((s) =>
+        s.status === 'fulfilled'
+          ? { metadata: s.value }
+          : { error: s.reason instanceof KafkaError ? s.reason : new KafkaError(String(s.reason), { cause: s.reason }) },
+      ),
+    )
+  }
+
+  #send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    this.#assertOpen()
+    const topic = record.topic
+    if (typeof topic !== 'string' || topic === '') {
+      throw new KafkaRecordError('topic: expected a non-empty string', { code: 17, errorName: 'INVALID_TOPIC_EXCEPTION' })
+    }
+    const key = this.#serialize(this.#keySerializer, record.key === undefined ? (null as K) : record.key, topic, 'key')
+    const value = this.#serialize(this.#valueSerializer, record.value, topic, 'value')
+    const headers = toHeaders(record.headers)
+    const size = recordSize(key, value, headers)
+    if (size + RECORD_BATCH_OVERHEAD > this.#options.maxRequestSize || size > this.#options.bufferMemory) {
+      throw new KafkaRecordError(
+        `a record of about ${size} bytes exceeds maxRequestSize (${this.#options.maxRequestSize}) or bufferMemory (${this.#options.bufferMemory})`,
+        { code: 10, errorName: 'MESSAGE_TOO_LARGE' },
+      )
+    }
+    const timestamp = BigInt(record.timestamp ?? Date.now())
+    const input: RecordInput = { timestamp, key, value, headers }
+
+    const behind = this.#pending.get(topic)
+    const partitions = behind === undefined ? this.#partitionsOf(topic) : undefined
+    if (partitions !== undefined) {
+      const reserved = this.#accumulator.reserve(size, this.#options.maxBlockMs)
+      if (reserved === undefined) return this.#append(record, input, partitions, size)
+      return this.#queue(
+        topic,
+        reserved.then(() => ({ inner: this.#append(record, input, this.#partitionsOf(topic) ?? partitions, size) })),
+      )
+    }
+    // Slow path: wait for what is ahead of us on this topic, then for metadata, then for memory.
+    const slow = (behind ?? Promise.resolve()).catch(noop).then(async () => {
+      const known = await this.#waitForPartitions(topic)
+      await this.#accumulator.reserve(size, this.#options.maxBlockMs)
+      return { inner: this.#append(record, input, this.#partitionsOf(topic) ?? known, size) }
+    })
+    return this.#queue(topic, slow)
+  }
+
+  // Keeps the append as the topic's tail until it happened, so later sends wait behind it. The
+  // delivery promise travels wrapped in an object: a bare promise would be awaited by `then`, and
+  // the tail would last until delivery instead of until the append.
+  #queue(topic: string, appended: Promise<{ inner: Promise<RecordMetadata> }>): Promise<RecordMetadata> {
+    this.#pending.set(topic, appended)
+    appended.then(
+      () => {
+        if (this.#pending.get(topic) === appended) this.#pending.delete(topic)
+      },
+      () => {
+        if (this.#pending.get(topic) === appended) this.#pending.delete(topic)
+      },
+    )
+    return appended.then(({ inner }) => inner)
+  }
+
+
+  #serialize<T>(serializer: Serializer<T>, value: T, topic: string, what: string): Uint8Array | null {
+    try {
+      return serializer.serialize(value, topic)
+    } catch (cause) {
+      throw new KafkaRecordError(`the ${what} serializer failed for topic ${topic}`, {
+        code: -1,
+        errorName: 'SERIALIZATION_ERROR',
+        cause,
+      })
+    }
+  }
+
+  #partitionsOf(topic: string): TopicPartitions | undefined {
+    const info = this.#cluster.metadata.topic(topic)
+    if (info === undefined || info.partitions.length === 0) return undefined
+    const available: number[] = []
+    for (const p of info.partitions) if (p.leader >= 0) available.push(p.partition)
+    return { numPartitions: info.partitions.length, available }
+  }
+
+  // Java's waitOnMetadata: ask for the topic (letting the broker auto-create it if it is set up
+  // to) until it has partitions, within maxBlockMs.
+  async #waitForPartitions(topic: string): Promise<TopicPartitions> {
+    const deadline = Date.now() + this.#options.maxBlockMs
+    let lastCode = 0
+    for (let attempt = 0; ; attempt++) {
+      this.#assertOpen()
+      const response = await this.#cluster.fetchMetadata([topic], { allowAutoTopicCreation: true })
+      this.#cluster.applyMetadata(response, [topic])
+      this.#cluster.addTopicsOfInterest([topic])
+      lastCode = response.topics[0]?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION
+      const partitions = this.#partitionsOf(topic)
+      if (partitions !== undefined) return partitions
+      const delay = Math.min(50 * 2 ** attempt, 1000)
+      if (Date.now() + delay >= deadline) break
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+    throw new KafkaTimeoutError(`topic ${topic} not present in metadata after maxBlockMs (${this.#options.maxBlockMs} ms)`, {
+      cause: lastCode === 0 ? undefined : new KafkaBrokerError(lastCode),
+    })
+  }
+
+  #append(
+    record: ProducerRecord<K, V>,
+    input: RecordInput,
+    partitions: TopicPartitions,
+    size: number,
+  ): Promise<RecordMetadata> {
+    let partition: number
+    try {
+      partition = this.#choosePartition(record, input, partitions, size)
+    } catch (error) {
+      this.#accumulator.release(size)
+      throw error
+    }
+    let completion!: RecordCompletion
+    const delivered = new Promise<RecordMetadata>((resolve, reject) => {
+      completion = { resolve, reject }
+    })
+    const { full, created } = this.#accumulator.append(record.topic, partition, input, size, completion, Date.now())
+    if (full || created) this.#sender.wake()
+    return delivered
+  }
+
+  #choosePartition(record: ProducerRecord<K, V>, input: RecordInput, partitions: TopicPartitions, size: number): number {
+    const explicit = record.partition
+    if (explicit === undefined) {
+      return this.#partitioner.partition(record.topic, input.key, input.value, partitions, size)
+    }
+    if (!Number.isInteger(explicit) || explicit < 0 || explicit >= partitions.numPartitions) {
+      throw new KafkaRecordError(
+        `partition ${String(explicit)} does not exist: topic ${record.topic} has partitions 0 to ${partitions.numPartitions - 1}`,
+        { code: UNKNOWN_TOPIC_OR_PARTITION, errorName: 'UNKNOWN_TOPIC_OR_PARTITION' },
+      )
+    }
+    return explicit
+  }
+
+  #emitFailure(_batch: ProducerBatch, _error: KafkaError): void {
+    // Records' own promises carry the error; `send` turns those into deliveryError events.
+  }
+
+  /**
+   * Sends everything buffered now, without waiting for linger, and resolves when every record sent
+   * before the call has settled (delivered or failed).
+   */
+  async flush(): Promise<void> {
+    const tails = [...this.#pending.values()]
+    await Promise.allSettled(tails)
+    const batches: ProducerBatch[] = []
+    for (const q of this.#accumulator.nonEmptyQueues()) batches.push(...q.batches)
+    if (batches.length === 0) return
+    this.#sender.beginFlush()
+    try {
+      await Promise.all(batches.map((b) => b.whenDone()))
+    } finally {
+      this.#sender.endFlush()
+    }
+  }
+
+  /**
+   * Stops the producer. By default first delivers everything buffered (`flush`); with
+   * `{ flush: false }` buffered records fail with a {@link KafkaStateError}.
+   */
+  async disconnect(options: { flush?: boolean } = {}): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'closing') return
+    this.#state = 'closing'
+    try {
+      if (options.flush !== false) {
+        this.#sender.beginClose()
+        await this.flush()
+      }
+    } finally {
+      this.#state = 'closed'
+      this.#sender.stop()
+      const error = new KafkaStateError('the producer was closed before this record was sent')
+      this.#accumulator.rejectWaiters(error)
+      for (const q of this.#accumulator.nonEmptyQueues()) {
+        for (const batch of [...q.batches]) {
+          this.#accumulator.remove(q, batch)
+          this.#accumulator.release(batch.sizeBytes)
+          batch.fail(error)
+        }
+      }
+      this.#onClose()
+    }
+  }
+
+  /** @internal Closing the root closes its producers. */
+  close(): Promise<void> {
+    return this.disconnect()
+  }
+
+  #assertOpen(): void {
+    if (this.#state === 'closing' || this.#state === 'closed') throw new KafkaStateError('the producer is closed')
+    if (this.#cluster.isClosed) throw new KafkaStateError('the Kafka client is closed')
+  }
+}
+
+function toHeaders(headers: ProducerHeaders | undefined): RecordHeader[] | undefined {
+  if (headers === undefined) return undefined
+  const list = Array.isArray(headers)
+    ? (headers as ReadonlyArray<{ key: string; value: string | Uint8Array | null }>)
+    : Object.entries(headers as Readonly<Record<string, string | Uint8Array | null>>).map(([key, value]) => ({ key, value }))
+  return list.map(({ key, value }) => ({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value }))
+}

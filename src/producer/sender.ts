@@ -1,0 +1,429 @@
+/**
+ * The background sender: moves ready batches from the accumulator to their partition leaders, one
+ * Produce request per broker carrying at most one batch per partition, and settles each batch from
+ * the broker's answer (complete, retry, split, or fail).
+ *
+ * Scheduling follows franz-go's "start a worker if none runs, loop again if work arrived": `wake()`
+ * coalesces into one pass on the next tick, each broker has at most one request being built, and
+ * response handling is synchronous, in the order the connection delivers responses.
+ *
+ * Idempotence rules kept here (see ../../DESIGN notes in reference-design §2):
+ * - a batch is stamped with producer id, epoch and sequence the first time it is sent, and a retry
+ *   re-sends the same stamp, so the broker can recognise a duplicate;
+ * - a partition sends one request at a time until the broker acknowledged a batch of the current
+ *   epoch, and never has requests in flight to two brokers at once;
+ * - a batch whose outcome is unknown (timeout, lost connection) is not failed by the delivery
+ *   timeout while idempotence can still retry it in order.
+ */
+
+import type { Cluster } from '../cluster/cluster.js'
+import { KafkaBrokerError, KafkaError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
+import type { Connection } from '../network/connection.js'
+import { sendOneWay, sendRequest } from '../network/send-request.js'
+import { errorCodeInfo } from '../protocol/error-codes.js'
+import { produceApi, type ProduceResponse, type ProduceResponsePartitionProduceResponse } from '../protocol/messages/produce.js'
+import { ZERO_UUID } from '../protocol/uuid.js'
+import { backoffMs } from '../util/backoff.js'
+import { recordSize, type Accumulator, type PartitionQueue } from './accumulator.js'
+import type { ProducerIdentity } from './producer-identity.js'
+import type { ProducerBatch } from './producer-batch.js'
+import type { ResolvedProducerOptions } from './options.js'
+
+const MESSAGE_TOO_LARGE = 10
+const DUPLICATE_SEQUENCE_NUMBER = 46
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+const UNKNOWN_PRODUCER_ID = 59
+
+interface SenderDeps {
+  readonly cluster: Cluster
+  readonly accumulator: Accumulator
+  readonly options: ResolvedProducerOptions
+  /** Producer id and epoch, for idempotent and transactional producers; null otherwise. */
+  readonly identity: ProducerIdentity | null
+  /** Called when a batch fails for good, after its records were rejected. */
+  readonly onBatchFailed: (batch: ProducerBatch, error: KafkaError) => void
+}
+
+interface Drained {
+  readonly queue: PartitionQueue
+  readonly batch: ProducerBatch
+}
+
+export class Sender {
+  readonly #deps: SenderDeps
+  // Produce requests in flight per broker node.
+  readonly #inFlight = new Map<number, number>()
+  // Brokers for which a request is being built (one at a time per broker keeps sends in order).
+  readonly #building = new Set<number>()
+  // A broker we failed to reach is left alone until then.
+  readonly #nodeRetryAt = new Map<number, number>()
+  #scheduled = false
+  #timer: NodeJS.Timeout | undefined
+  #timerAt = Infinity
+  #flushes = 0
+  #closing = false
+  #metadataRefreshWanted = false
+
+  constructor(deps: SenderDeps) {
+    this.#deps = deps
+  }
+
+  /** Makes every batch sendable now, ignoring linger, until {@link endFlush}. */
+  beginFlush(): void {
+    this.#flushes++
+    this.wake()
+  }
+
+  endFlush(): void {
+    this.#flushes--
+  }
+
+  /** From now on every batch is sent without waiting for linger. */
+  beginClose(): void {
+    this.#closing = true
+    this.wake()
+  }
+
+  /** Stops timers. Batches still buffered are the producer's to fail. */
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#timerAt = Infinity
+  }
+
+  /** Schedules one pass over the accumulator on the next tick; repeated calls coalesce. */
+  wake(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      this.#pass()
+    })
+  }
+
+  #scheduleAt(at: number): void {
+    if (at >= this.#timerAt) return
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      this.#pass()
+    }, Math.max(0, at - Date.now()))
+  }
+
+  // One look at every partition: expire what is overdue, find which brokers have something to send,
+  // start building a request for each, and set a timer for the next batch that will become ready.
+  #pass(): void {
+    const now = Date.now()
+    const { cluster, accumulator } = this.#deps
+    const identity = this.#deps.identity
+    if (identity !== null && !identity.ready) {
+      identity.ensure().then(
+        () => this.wake(),
+        (error: unknown) => this.#failAll(error instanceof KafkaError ? error : new KafkaStateError(String(error))),
+      )
+      return
+    }
+    let nextAt = Infinity
+    const readyNodes = new Set<number>()
+    for (const q of accumulator.nonEmptyQueues()) {
+      this.#expire(q, now)
+      const batch = q.nextToSend()
+      if (batch === undefined) continue
+      const leader = cluster.metadata.partition(q.topic, q.partition)?.leader ?? -1
+      if (leader < 0) {
+        this.#metadataRefreshWanted = true
+        nextAt = Math.min(nextAt, now + this.#deps.options.retryBackoffMs)
+        continue
+      }
+      const at = this.#readyAt(q, batch, leader, now)
+      if (at <= now) readyNodes.add(leader)
+      else nextAt = Math.min(nextAt, at)
+    }
+    if (this.#metadataRefreshWanted) {
+      this.#metadataRefreshWanted = false
+      cluster.refreshMetadata().then(
+        () => this.wake(),
+        () => this.wake(),
+      )
+    }
+    for (const node of readyNodes) {
+      const retryAt = this.#nodeRetryAt.get(node) ?? 0
+      if (retryAt > now) {
+        nextAt = Math.min(nextAt, retryAt)
+        continue
+      }
+      if (this.#building.has(node)) continue
+      if ((this.#inFlight.get(node) ?? 0) >= this.#deps.options.maxInFlightRequestsPerConnection) continue
+      void this.#sendTo(node)
+    }
+    if (nextAt !== Infinity) this.#scheduleAt(nextAt)
+  }
+
+  // When the head batch of a partition may go; Infinity while something else must happen first.
+  #readyAt(q: PartitionQueue, batch: ProducerBatch, leader: number, now: number): number {
+    const o = this.#deps.options
+    if (q.inFlight > 0) {
+      // Responses are ordered per connection only: never split a partition across two brokers.
+      if (q.inFlightNode !== leader) return Infinity
+      if (q.inFlight >= o.maxInFlightRequestsPerConnection) return Infinity
+      if (this.#deps.identity !== null) {
+        if (!q.ackedInEpoch) return Infinity
+        if (q.sequenceEpoch !== this.#deps.identity.epoch) return Infinity
+      }
+    }
+    if (batch.retryAt > now) return batch.retryAt
+    if (batch.closed || batch.attempts > 0 || this.#flushes > 0 || this.#closing || this.#deps.accumulator.memoryExhausted) {
+      return now
+    }
+    return batch.createdAt + o.lingerMs
+  }
+
+  // Fails batches that waited longer than the delivery timeout. An idempotent batch already sent
+  // with an unknown outcome stays: failing it could leave a gap or a duplicate in the partition.
+  #expire(q: PartitionQueue, now: number): void {
+    const deadline = this.#deps.options.deliveryTimeoutMs
+    for (let i = q.batches.length - 1; i >= 0; i--) {
+      const batch = q.batches[i] as ProducerBatch
+      if (batch.inFlight || now - batch.createdAt < deadline) continue
+      if (this.#deps.identity !== null && batch.ambiguous) continue
+      this.#fail(
+        q,
+        batch,
+        new KafkaTimeoutError(
+          `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} not delivered within deliveryTimeoutMs (${deadline} ms)`,
+        ),
+      )
+    }
+  }
+
+  async #sendTo(node: number): Promise<void> {
+    this.#building.add(node)
+    let drained: Drained[] = []
+    try {
+      const connection = await this.#deps.cluster.connectionTo({ nodeId: node }, 'produce')
+      drained = this.#drain(node, Date.now())
+      if (drained.length === 0) return
+      await this.#send(node, connection, drained)
+    } catch (error) {
+      const e = error instanceof KafkaError ? error : new KafkaStateError(String(error), { cause: error })
+      if (drained.length === 0) {
+        // Could not even reach the broker: leave its partitions alone for a while and look again
+        // at the metadata, which may name a new leader.
+        this.#nodeRetryAt.set(node, Date.now() + this.#deps.options.retryBackoffMs)
+        this.#metadataRefreshWanted = true
+      } else {
+        for (const d of drained) this.#onBatchError(d.queue, d.batch, e, true)
+      }
+    } finally {
+      this.#building.delete(node)
+      this.wake()
+    }
+  }
+
+  // Picks one batch per partition led by `node`, up to maxRequestSize, and marks them in flight.
+  #drain(node: number, now: number): Drained[] {
+    const { cluster, accumulator, options, identity } = this.#deps
+    const drained: Drained[] = []
+    let size = 0
+    for (const q of accumulator.nonEmptyQueues()) {
+      if ((cluster.metadata.partition(q.topic, q.partition)?.leader ?? -1) !== node) continue
+      const batch = q.nextToSend()
+      if (batch === undefined || this.#readyAt(q, batch, node, now) > now) continue
+      if (drained.length > 0 && size + batch.sizeBytes > options.maxRequestSize) continue
+      if (identity !== null) {
+        if (q.inFlight === 0 && q.sequenceEpoch !== identity.epoch) this.#resetSequences(q, identity.epoch)
+        if (batch.baseSequence < 0 || batch.producerEpoch !== identity.epoch) {
+          batch.stamp(identity.producerId, identity.epoch, q.nextSequence, identity.transactional)
+          q.nextSequence = (q.nextSequence + batch.recordCount) & 0x7fffffff
+        }
+      }
+      batch.closed = true
+      batch.inFlight = true
+      batch.attempts++
+      q.inFlight++
+      q.inFlightNode = node
+      size += batch.sizeBytes
+      drained.push({ queue: q, batch })
+    }
+    return drained
+  }
+
+  // After an epoch bump (or a failure that left a gap) every unsent batch of the partition gets a
+  // fresh sequence from 0 in the new epoch; nothing of it is in flight, so nothing can be duplicated.
+  #resetSequences(q: PartitionQueue, epoch: number): void {
+    q.sequenceEpoch = epoch
+    q.nextSequence = 0
+    q.ackedInEpoch = false
+    for (const batch of q.batches) batch.baseSequence = -1
+  }
+
+  async #send(node: number, connection: Connection, drained: Drained[]): Promise<void> {
+    const { cluster, options, identity } = this.#deps
+    const version = cluster.versionOn(connection, produceApi)
+    const encoded = await Promise.all(drained.map((d) => d.batch.encode(options.compressionType)))
+    const byTopic = new Map<string, Array<{ index: number; records: Uint8Array }>>()
+    drained.forEach((d, i) => {
+      let list = byTopic.get(d.batch.topic)
+      if (list === undefined) {
+        list = []
+        byTopic.set(d.batch.topic, list)
+      }
+      list.push({ index: d.batch.partition, records: encoded[i] as Buffer })
+    })
+    const request = produceApi.createRequest({
+      transactionalId: identity?.transactionalId ?? null,
+      acks: options.acks,
+      timeoutMs: options.requestTimeoutMs,
+      topicData: [...byTopic].map(([name, partitionData]) => ({
+        name: version >= 13 ? '' : name,
+        topicId: version >= 13 ? (cluster.metadata.topic(name)?.topicId ?? ZERO_UUID) : ZERO_UUID,
+        partitionData,
+      })),
+    })
+    const clientId = cluster.options.clientId
+    if (options.acks === 0) {
+      await sendOneWay(connection, produceApi, version, request, { clientId })
+      for (const d of drained) this.#onBatchDone(d.queue, d.batch, -1n, -1n)
+      return
+    }
+    this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1)
+    // Not awaited: the next request to this broker may be built while this one is answered.
+    sendRequest(connection, produceApi, version, request, {
+      clientId,
+      timeoutMs: options.requestTimeoutMs + 5_000,
+    })
+      .then(
+        (response) => this.#onResponse(drained, response, version),
+        (error: unknown) => {
+          const e = error instanceof KafkaError ? error : new KafkaStateError(String(error), { cause: error })
+          for (const d of drained) this.#onBatchError(d.queue, d.batch, e, true)
+        },
+      )
+      .finally(() => {
+        this.#inFlight.set(node, (this.#inFlight.get(node) ?? 1) - 1)
+        this.wake()
+      })
+  }
+
+  #onResponse(drained: Drained[], response: ProduceResponse, version: number): void {
+    const results = new Map<string, ProduceResponsePartitionProduceResponse>()
+    const topicNames = new Map<string, string>()
+    if (version >= 13) {
+      for (const d of drained) topicNames.set(this.#deps.cluster.metadata.topic(d.batch.topic)?.topicId ?? '', d.batch.topic)
+    }
+    for (const t of response.responses) {
+      const topic = version >= 13 ? (topicNames.get(t.topicId) ?? '') : t.name
+      for (const p of t.partitionResponses) results.set(`${topic}\u0000${p.index}`, p)
+    }
+    for (const ep of response.nodeEndpoints) {
+      this.#deps.cluster.metadata.addBroker({ nodeId: ep.nodeId, host: ep.host, port: ep.port, rack: ep.rack })
+    }
+    for (const d of drained) {
+      const p = results.get(`${d.batch.topic}\u0000${d.batch.partition}`)
+      if (p === undefined) {
+        this.#onBatchError(d.queue, d.batch, new KafkaBrokerError(-1, 'the broker left this partition out of its answer'), true)
+      } else if (p.errorCode === 0 || p.errorCode === DUPLICATE_SEQUENCE_NUMBER) {
+        this.#onBatchDone(d.queue, d.batch, p.errorCode === 0 ? p.baseOffset : -1n, p.logAppendTimeMs)
+      } else {
+        if (p.currentLeader.leaderId >= 0) {
+          this.#deps.cluster.metadata.updateLeader(d.batch.topic, d.batch.partition, p.currentLeader.leaderId, p.currentLeader.leaderEpoch)
+        }
+        const detail = p.recordErrors.length > 0 ? p.recordErrors.map((e) => `record ${e.batchIndex}: ${e.batchIndexErrorMessage ?? ''}`).join('; ') : null
+        const message = [p.errorMessage, detail].filter((m) => m !== null && m !== '').join(' — ')
+        const error = new KafkaBrokerError(
+          p.errorCode,
+          `${errorCodeInfo(p.errorCode).name} for ${d.batch.topic}-${d.batch.partition}${message === '' ? '' : `: ${message}`}`,
+        )
+        this.#onBatchError(d.queue, d.batch, error, false)
+      }
+    }
+  }
+
+  #landed(q: PartitionQueue, batch: ProducerBatch): void {
+    batch.inFlight = false
+    q.inFlight--
+    if (q.inFlight === 0) q.inFlightNode = -1
+  }
+
+  #onBatchDone(q: PartitionQueue, batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
+    this.#landed(q, batch)
+    if (batch.producerEpoch === q.sequenceEpoch) q.ackedInEpoch = true
+    this.#deps.accumulator.remove(q, batch)
+    this.#deps.accumulator.release(batch.sizeBytes)
+    batch.complete(baseOffset, logAppendTimeMs)
+  }
+
+  // `ambiguous`: the request may have reached the broker (timeout, connection lost) or never got a
+  // per-partition answer; the batch might be in the log.
+  #onBatchError(q: PartitionQueue, batch: ProducerBatch, error: KafkaError, ambiguous: boolean): void {
+    if (batch.inFlight) this.#landed(q, batch)
+    if (batch.done) return
+    if (ambiguous) batch.ambiguous = true
+    const { options, identity, cluster } = this.#deps
+    const now = Date.now()
+
+    if (error.code === MESSAGE_TOO_LARGE && batch.recordCount > 1 && !ambiguous) {
+      this.#split(q, batch, now)
+      return
+    }
+    if (identity !== null && (error.code === OUT_OF_ORDER_SEQUENCE_NUMBER || error.code === UNKNOWN_PRODUCER_ID)) {
+      // The broker lost track of this producer's sequence for the partition (state expired, or a
+      // batch before this one is missing). Without transactions, a new epoch (KIP-360) restarts every
+      // partition's sequences at 0; the batch itself is retried.
+      if (!identity.transactional) identity.bumpEpoch()
+      this.#scheduleRetry(batch, now)
+      return
+    }
+    const retriable = error.retriable && batch.attempts <= options.retries
+    const withinDeadline = now - batch.createdAt < options.deliveryTimeoutMs || (identity !== null && batch.ambiguous)
+    if (retriable && withinDeadline && !(this.#closing && cluster.isClosed)) {
+      if (error instanceof KafkaBrokerError && error.action === 'refresh-metadata') this.#metadataRefreshWanted = true
+      if (!(error instanceof KafkaBrokerError)) this.#metadataRefreshWanted = true
+      this.#scheduleRetry(batch, now)
+      return
+    }
+    this.#fail(q, batch, error)
+  }
+
+  #scheduleRetry(batch: ProducerBatch, now: number): void {
+    const o = this.#deps.options
+    batch.retryAt = now + backoffMs(batch.attempts - 1, { initialMs: o.retryBackoffMs, maxMs: o.retryBackoffMaxMs })
+    this.#scheduleAt(batch.retryAt)
+  }
+
+  #split(q: PartitionQueue, batch: ProducerBatch, now: number): void {
+    const sizes = batch.records.map((r) => recordSize(r.key, r.value, r.headers))
+    const parts = batch.split(Math.max(1, Math.floor(batch.sizeBytes / 2)), sizes, now)
+    // The parts take the batch's memory between them; account the difference of their overheads.
+    const before = batch.sizeBytes
+    const after = parts.reduce((n, p) => n + p.sizeBytes, 0)
+    const i = q.batches.indexOf(batch)
+    q.batches.splice(i, 1, ...parts)
+    this.#deps.accumulator.release(before - after)
+    if (this.#deps.identity !== null) this.#rewind(q)
+  }
+
+  #fail(q: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
+    if (batch.inFlight) this.#landed(q, batch)
+    this.#deps.accumulator.remove(q, batch)
+    this.#deps.accumulator.release(batch.sizeBytes)
+    batch.fail(error)
+    this.#deps.onBatchFailed(batch, error)
+    // The broker never appended this batch, so its sequence numbers are free again: later batches
+    // must be re-stamped to close the gap, or the broker would reject them as out of order.
+    if (this.#deps.identity !== null && batch.baseSequence >= 0) this.#rewind(q)
+  }
+
+  // Forces a sequence reset for the partition once nothing of it is in flight.
+  #rewind(q: PartitionQueue): void {
+    q.sequenceEpoch = -1
+  }
+
+  #failAll(error: KafkaError): void {
+    for (const q of this.#deps.accumulator.nonEmptyQueues()) {
+      for (const batch of [...q.batches]) if (!batch.inFlight) this.#fail(q, batch, error)
+    }
+  }
+}
