@@ -23,8 +23,15 @@ export class PartitionQueue {
   inFlightNode = -1
   /** Next sequence number to stamp (idempotence). */
   nextSequence = 0
-  /** Producer epoch the sequences above belong to; -1 before the first stamp. */
+  /** Sequence the broker expects next: the one after the last acknowledged batch (idempotence). */
+  ackedNextSequence = 0
+  /**
+   * Producer epoch the sequences above belong to; -1 before the first stamp, or when the unsent
+   * batches must be re-stamped (a batch failed and left a gap).
+   */
   sequenceEpoch = -1
+  /** Epoch of the last stamps given out, to tell a gap (same epoch) from an epoch bump. */
+  lastStampedEpoch = -1
   /**
    * True once a batch with the current epoch was acknowledged. Until then only one request may be
    * in flight: a broker accepts any sequence as the first of a new producer epoch, so a second

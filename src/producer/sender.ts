@@ -250,12 +250,18 @@ export class Sender {
     return drained
   }
 
-  // After an epoch bump (or a failure that left a gap) every unsent batch of the partition gets a
-  // fresh sequence from 0 in the new epoch; nothing of it is in flight, so nothing can be duplicated.
+  // Re-stamps every unsent batch of the partition; nothing of it is in flight, so nothing can be
+  // duplicated. In a new epoch (KIP-360 bump) sequences restart at 0; in the same epoch (a batch
+  // failed and left a gap) they continue after the last acknowledged batch.
   #resetSequences(q: PartitionQueue, epoch: number): void {
+    const newEpoch = q.lastStampedEpoch !== epoch
     q.sequenceEpoch = epoch
-    q.nextSequence = 0
-    q.ackedInEpoch = false
+    q.lastStampedEpoch = epoch
+    if (newEpoch) {
+      q.ackedNextSequence = 0
+      q.ackedInEpoch = false
+    }
+    q.nextSequence = q.ackedNextSequence
     for (const batch of q.batches) batch.baseSequence = -1
   }
 
@@ -349,7 +355,10 @@ export class Sender {
 
   #onBatchDone(q: PartitionQueue, batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
     this.#landed(q, batch)
-    if (batch.producerEpoch === q.sequenceEpoch) q.ackedInEpoch = true
+    if (this.#deps.identity !== null && batch.producerEpoch === q.lastStampedEpoch && batch.baseSequence >= 0) {
+      q.ackedInEpoch = true
+      q.ackedNextSequence = (batch.baseSequence + batch.recordCount) & 0x7fffffff
+    }
     this.#deps.accumulator.remove(q, batch)
     this.#deps.accumulator.release(batch.sizeBytes)
     batch.complete(baseOffset, logAppendTimeMs)
