@@ -8,6 +8,22 @@ import { KafkaStateError } from '../errors.js'
 import { durationOption } from '../kafka-options.js'
 import { AdminContext, type AdminCallOptions } from './context.js'
 import * as topics from './topics.js'
+// groups, committed offsets, partition offsets and records
+import * as groupOffsets from './group-offsets.js'
+import * as groups from './groups.js'
+import * as offsets from './offsets.js'
+import type { TopicPartition } from './topic-partitions.js'
+// configs, ACLs, client quotas, SCRAM credentials
+import * as acls from './acls.js'
+import * as configs from './configs.js'
+import * as quotas from './quotas.js'
+import * as scram from './scram.js'
+// cluster operations
+import * as clusterOps from './cluster.js'
+import * as logDirs from './log-dirs.js'
+import type { TopicPartitionRef } from './partition-routing.js'
+import * as reassignments from './reassignments.js'
+import * as transactions from './transactions.js'
 
 /** Options of {@link Kafka.admin}. */
 export interface AdminOptions {
@@ -70,6 +86,221 @@ export class Admin {
     options?: AdminCallOptions & { validateOnly?: boolean },
   ): Promise<topics.TopicResult[]> {
     return topics.createPartitions(this.#context(), requests, options)
+  }
+
+  // --- groups, committed offsets, partition offsets and records ---
+
+  /**
+   * Groups of every broker, merged and sorted by id, with their type and state. Filters by state
+   * and type are applied by the brokers. Rejects when a broker cannot answer, since the listing
+   * would be incomplete.
+   */
+  listGroups(options?: groups.ListGroupsOptions): Promise<groups.GroupListing[]> {
+    return groups.listGroups(this.#context(), options)
+  }
+
+  /**
+   * Members, assignments and state of classic and KIP-848 consumer groups, in the order asked. A
+   * missing group's result carries GROUP_ID_NOT_FOUND.
+   */
+  describeGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<groups.GroupDescription[]> {
+    return groups.describeGroups(this.#context(), groupIds, options)
+  }
+
+  /** Deletes groups without members, with their offsets: NON_EMPTY_GROUP or GROUP_ID_NOT_FOUND per group otherwise. */
+  deleteGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<groups.GroupResult[]> {
+    return groups.deleteGroups(this.#context(), groupIds, options)
+  }
+
+  /**
+   * A group's committed offsets: of every partition it committed, or of `options.partitions`.
+   * Rejects on a group-level error; a partition of a missing topic carries UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  listConsumerGroupOffsets(
+    groupId: string,
+    options?: groupOffsets.ListConsumerGroupOffsetsOptions,
+  ): Promise<groupOffsets.CommittedOffset[]> {
+    return groupOffsets.listConsumerGroupOffsets(this.#context(), groupId, options)
+  }
+
+  /** Sets a group's committed offsets; the group must have no members. One result per partition. */
+  alterConsumerGroupOffsets(
+    groupId: string,
+    newOffsets: readonly groupOffsets.OffsetToCommit[],
+    options?: AdminCallOptions,
+  ): Promise<groupOffsets.PartitionResult[]> {
+    return groupOffsets.alterConsumerGroupOffsets(this.#context(), groupId, newOffsets, options)
+  }
+
+  /** Deletes a group's committed offsets of partitions its members are not subscribed to. */
+  deleteConsumerGroupOffsets(
+    groupId: string,
+    partitions: readonly TopicPartition[],
+    options?: AdminCallOptions,
+  ): Promise<groupOffsets.PartitionResult[]> {
+    return groupOffsets.deleteConsumerGroupOffsets(this.#context(), groupId, partitions, options)
+  }
+
+  /**
+   * Moves an empty group's offsets for a topic to the earliest or latest offsets or to a timestamp,
+   * like `kafka-consumer-groups --reset-offsets --execute`. Rejects with KafkaStateError while the
+   * group has members.
+   */
+  resetConsumerGroupOffsets(
+    groupId: string,
+    topic: string,
+    to: groupOffsets.ResetTarget,
+    options?: groupOffsets.ResetConsumerGroupOffsetsOptions,
+  ): Promise<groupOffsets.ResetOffsetResult[]> {
+    return groupOffsets.resetConsumerGroupOffsets(this.#context(), groupId, topic, to, options)
+  }
+
+  /** Offsets of partitions (earliest, latest, by timestamp, of the max timestamp), asked of each partition's leader. */
+  listOffsets(queries: readonly offsets.OffsetQuery[], options?: offsets.ListOffsetsOptions): Promise<offsets.ListedOffset[]> {
+    return offsets.listOffsets(this.#context(), queries, options)
+  }
+
+  /** Deletes the records before an offset in each partition; each result carries the new low watermark. */
+  deleteRecords(requests: readonly offsets.RecordsToDelete[], options?: AdminCallOptions): Promise<offsets.DeletedRecords[]> {
+    return offsets.deleteRecords(this.#context(), requests, options)
+  }
+
+  // --- configs, ACLs, client quotas, SCRAM credentials ---
+
+  /**
+   * Configs of topics, brokers (name = node id, '' for the cluster-wide defaults), broker loggers,
+   * groups and client-metrics subscriptions, in the order asked. Broker resources are asked of that
+   * broker. A missing topic fails only its own result.
+   */
+  describeConfigs(
+    resources: readonly configs.ConfigResource[],
+    options?: configs.DescribeConfigsOptions,
+  ): Promise<configs.ResourceConfigs[]> {
+    return configs.describeConfigs(this.#context(), resources, options)
+  }
+
+  /**
+   * Sets, deletes, appends to or subtracts from configs, leaving the others unchanged. Results are
+   * per resource; an unknown config (INVALID_CONFIG) or missing topic fails only its resource.
+   */
+  incrementalAlterConfigs(
+    alterations: readonly configs.ConfigAlteration[],
+    options?: configs.IncrementalAlterConfigsOptions,
+  ): Promise<configs.AlterConfigsResult[]> {
+    return configs.incrementalAlterConfigs(this.#context(), alterations, options)
+  }
+
+  /** Creates ACLs (pattern type LITERAL and host `*` unless given); one result per ACL. Needs an authorizer. */
+  createAcls(newAcls: readonly acls.NewAclBinding[], options?: AdminCallOptions): Promise<acls.CreateAclResult[]> {
+    return acls.createAcls(this.#context(), newAcls, options)
+  }
+
+  /** The ACLs matching a filter (an empty filter matches every ACL). */
+  describeAcls(filter?: acls.AclBindingFilter, options?: AdminCallOptions): Promise<acls.AclBinding[]> {
+    return acls.describeAcls(this.#context(), filter, options)
+  }
+
+  /** Deletes the ACLs matching each filter; one result per filter listing what it matched. An empty filter deletes every ACL. */
+  deleteAcls(filters: readonly acls.AclBindingFilter[], options?: AdminCallOptions): Promise<acls.DeleteAclsFilterResult[]> {
+    return acls.deleteAcls(this.#context(), filters, options)
+  }
+
+  /** Quotas of the users, client ids and IPs a filter matches (default: every entity with a quota). */
+  describeClientQuotas(filter?: quotas.ClientQuotaFilter, options?: AdminCallOptions): Promise<quotas.ClientQuotaEntry[]> {
+    return quotas.describeClientQuotas(this.#context(), filter, options)
+  }
+
+  /** Sets quotas, or removes them with a null value; one result per entity. */
+  alterClientQuotas(
+    alterations: readonly quotas.ClientQuotaAlteration[],
+    options?: AdminCallOptions & { validateOnly?: boolean },
+  ): Promise<quotas.ClientQuotaAlterationResult[]> {
+    return quotas.alterClientQuotas(this.#context(), alterations, options)
+  }
+
+  /** SCRAM mechanisms and iteration counts of the given users (default: every user that has any). */
+  describeUserScramCredentials(
+    users?: readonly string[],
+    options?: AdminCallOptions,
+  ): Promise<scram.UserScramCredentialsDescription[]> {
+    return scram.describeUserScramCredentials(this.#context(), users, options)
+  }
+
+  /**
+   * Upserts and deletes SCRAM credentials; one result per user. Passwords are salted and hashed
+   * here and never sent.
+   */
+  alterUserScramCredentials(
+    alterations: readonly scram.UserScramCredentialAlteration[],
+    options?: AdminCallOptions,
+  ): Promise<scram.AlterUserScramCredentialsResult[]> {
+    return scram.alterUserScramCredentials(this.#context(), alterations, options)
+  }
+
+  // --- cluster operations: cluster, leader elections, reassignments, log dirs, producers, transactions ---
+
+  /** The cluster id, the brokers and the controller (DescribeCluster, or Metadata on brokers before 2.8). */
+  describeCluster(options?: clusterOps.DescribeClusterOptions): Promise<clusterOps.ClusterDescription> {
+    return clusterOps.describeCluster(this.#context(), options)
+  }
+
+  /**
+   * Elects leaders: `ElectionType.PREFERRED` moves leadership back to each partition's first replica,
+   * `ElectionType.UNCLEAN` lets an out-of-sync replica lead a partition with no live ISR member.
+   * Omit `partitions` to elect wherever needed. A partition already led by its preferred replica
+   * reports ELECTION_NOT_NEEDED in its `error`.
+   */
+  electLeaders(
+    electionType: reassignments.ElectionType,
+    partitions?: readonly TopicPartitionRef[] | null,
+    options?: AdminCallOptions,
+  ): Promise<reassignments.ElectLeadersResult[]> {
+    return reassignments.electLeaders(this.#context(), electionType, partitions, options)
+  }
+
+  /**
+   * Moves partitions to new replica lists (`replicas: null` cancels a reassignment in progress).
+   * Resolves when the controller accepted them; the data moves afterwards.
+   */
+  alterPartitionReassignments(
+    reassignmentRequests: readonly reassignments.PartitionReassignmentRequest[],
+    options?: reassignments.AlterPartitionReassignmentsOptions,
+  ): Promise<reassignments.AlterPartitionReassignmentResult[]> {
+    return reassignments.alterPartitionReassignments(this.#context(), reassignmentRequests, options)
+  }
+
+  /** Reassignments in progress, of the given partitions or of the whole cluster. */
+  listPartitionReassignments(
+    partitions?: readonly TopicPartitionRef[],
+    options?: AdminCallOptions,
+  ): Promise<reassignments.PartitionReassignment[]> {
+    return reassignments.listPartitionReassignments(this.#context(), partitions, options)
+  }
+
+  /** Log directories of the given brokers (default: every live broker) with their replicas' sizes. */
+  describeLogDirs(brokers?: readonly number[], options?: AdminCallOptions): Promise<logDirs.BrokerLogDirs[]> {
+    return logDirs.describeLogDirs(this.#context(), brokers, options)
+  }
+
+  /** Active producers of partitions, as each partition's leader (or `brokerId`) tracks them. */
+  describeProducers(
+    partitions: readonly TopicPartitionRef[],
+    options?: transactions.DescribeProducersOptions,
+  ): Promise<transactions.PartitionProducerState[]> {
+    return transactions.describeProducers(this.#context(), partitions, options)
+  }
+
+  /** Transactions as their coordinators hold them, one result per distinct transactional id. */
+  describeTransactions(
+    transactionalIds: readonly string[],
+    options?: AdminCallOptions,
+  ): Promise<transactions.TransactionDescription[]> {
+    return transactions.describeTransactions(this.#context(), transactionalIds, options)
+  }
+
+  /** Transactions known to every broker's coordinator, filtered by state, producer id, duration or id pattern. */
+  listTransactions(options?: transactions.ListTransactionsOptions): Promise<transactions.TransactionListing[]> {
+    return transactions.listTransactions(this.#context(), options)
   }
 
   /** Releases this admin client. The root's connections stay open for its other clients. */

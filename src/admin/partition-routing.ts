@@ -1,0 +1,142 @@
+/**
+ * Routing of per-partition admin requests to partition leaders: one request per leader per round,
+ * with partitions whose leader moved (or was unreachable) tried again after a metadata refresh.
+ */
+
+import { KafkaBrokerError, KafkaError } from '../errors.js'
+import type { AdminContext, ResourceError } from './context.js'
+
+/** A partition of a topic. */
+export interface TopicPartitionRef {
+  readonly topic: string
+  readonly partition: number
+}
+
+/** What a round learnt of one partition: its code decides whether it settles or goes again. */
+export interface PartitionOutcome<R> {
+  code: number
+  message: string | null
+  result: R
+}
+
+const UNKNOWN_TOPIC_OR_PARTITION = 3
+const LEADER_NOT_AVAILABLE = 5
+const NOT_LEADER_OR_FOLLOWER = 6
+
+/**
+ * A map key for a partition. Topic names cannot contain ':' (Kafka allows [a-zA-Z0-9._-]) and the
+ * partition number never does, so the key is unambiguous.
+ */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`
+}
+
+/** Partitions without duplicates, keyed by {@link partitionKey}, in first-seen order. */
+export function uniquePartitions(partitions: readonly TopicPartitionRef[]): Map<string, TopicPartitionRef> {
+  const unique = new Map<string, TopicPartitionRef>()
+  for (const p of partitions) {
+    unique.set(partitionKey(p.topic, p.partition), { topic: p.topic, partition: p.partition })
+  }
+  return unique
+}
+
+export interface LeaderRoundOptions<R extends ResourceError> {
+  /** Sends the request for `partitions` to broker `nodeId` and reads the per-partition outcomes. */
+  send: (nodeId: number, partitions: readonly TopicPartitionRef[]) => Promise<Map<string, PartitionOutcome<R>>>
+  /** The result of a partition that failed with `error`. */
+  failed: (partition: TopicPartitionRef, error: KafkaError) => R
+  /** Send every partition to this broker instead of its leader (Java's `brokerId` option). */
+  brokerId?: number
+}
+
+/**
+ * Sends a per-partition request to each partition's leader, one request per broker, in rounds of
+ * {@link AdminContext.perResource}. A partition whose topic does not exist settles with
+ * UNKNOWN_TOPIC_OR_PARTITION; one without a leader, or whose leader answered NOT_LEADER_OR_FOLLOWER
+ * or could not be reached, goes into the next round after a metadata refresh.
+ */
+export async function sendToLeaders<R extends ResourceError>(
+  ctx: AdminContext,
+  partitions: ReadonlyMap<string, TopicPartitionRef>,
+  options: LeaderRoundOptions<R>,
+  deadline: number,
+  what: string,
+): Promise<Map<string, R>> {
+  await ctx.cluster.ensureMetadata([...new Set([...partitions.values()].map((p) => p.topic))])
+  return ctx.perResource<string, R>(
+    [...partitions.keys()],
+    async (pending) => {
+      const outcomes = new Map<string, PartitionOutcome<R>>()
+      const byBroker = new Map<number, TopicPartitionRef[]>()
+      for (const key of pending) {
+        const p = partitions.get(key) as TopicPartitionRef
+        const nodeId = options.brokerId ?? leaderOf(ctx, p, outcomes, key, options.failed)
+        if (nodeId === undefined) continue
+        let group = byBroker.get(nodeId)
+        if (group === undefined) byBroker.set(nodeId, (group = []))
+        group.push(p)
+      }
+      await Promise.all(
+        [...byBroker].map(async ([nodeId, group]) => {
+          let answered: Map<string, PartitionOutcome<R>>
+          try {
+            answered = await options.send(nodeId, group)
+          } catch (error) {
+            const e = error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error })
+            // An unreachable leader has probably lost its partitions: look again after a refresh,
+            // unless the caller pinned the broker.
+            const retry = e.retriable && options.brokerId === undefined
+            for (const p of group) {
+              outcomes.set(partitionKey(p.topic, p.partition), {
+                code: retry ? NOT_LEADER_OR_FOLLOWER : e.code === 0 ? -1 : e.code,
+                message: e.message,
+                result: options.failed(p, e),
+              })
+            }
+            return
+          }
+          for (const p of group) {
+            const key = partitionKey(p.topic, p.partition)
+            const outcome = answered.get(key)
+            if (outcome === undefined) {
+              const e = new KafkaBrokerError(-1, `broker ${nodeId} did not answer for ${key}`)
+              outcomes.set(key, { code: -1, message: e.message, result: options.failed(p, e) })
+            } else if (outcome.code === UNKNOWN_TOPIC_OR_PARTITION && options.brokerId === undefined) {
+              // The leader has not heard of a partition our metadata knows: it is brand new or
+              // just moved. The next round decides with fresh metadata.
+              outcomes.set(key, { ...outcome, code: NOT_LEADER_OR_FOLLOWER })
+            } else {
+              outcomes.set(key, outcome)
+            }
+          }
+        }),
+      )
+      return outcomes
+    },
+    (key, error) => options.failed(partitions.get(key) as TopicPartitionRef, error),
+    deadline,
+    what,
+  )
+}
+
+function leaderOf<R extends ResourceError>(
+  ctx: AdminContext,
+  p: TopicPartitionRef,
+  outcomes: Map<string, PartitionOutcome<R>>,
+  key: string,
+  failed: (partition: TopicPartitionRef, error: KafkaError) => R,
+): number | undefined {
+  const topic = ctx.cluster.metadata.topic(p.topic)
+  const info = topic?.partitions[p.partition]
+  if (topic === undefined || info === undefined) {
+    const e = new KafkaBrokerError(UNKNOWN_TOPIC_OR_PARTITION, `${p.topic} has no partition ${p.partition}`)
+    outcomes.set(key, { code: UNKNOWN_TOPIC_OR_PARTITION, message: e.message, result: failed(p, e) })
+    return undefined
+  }
+  if (info.leader < 0) {
+    const e = new KafkaBrokerError(LEADER_NOT_AVAILABLE, `${key} has no leader right now`)
+    outcomes.set(key, { code: LEADER_NOT_AVAILABLE, message: e.message, result: failed(p, e) })
+    return undefined
+  }
+  return info.leader
+}
