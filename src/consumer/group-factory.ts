@@ -1,0 +1,38 @@
+/**
+ * Where the consumer gets its group protocol from. The consumer calls {@link createMembership} once,
+ * on the first `subscribe()`, and talks to the result only through the {@link GroupMembership} seam;
+ * the protocols themselves (classic JoinGroup/SyncGroup, KIP-848 ConsumerGroupHeartbeat) live in
+ * `./group/` and are chosen here by `groupProtocol`.
+ */
+
+import type { Cluster } from '../cluster/cluster.js'
+import { KafkaStateError, type KafkaError } from '../errors.js'
+import type { AssignmentListener, GroupMembership } from './membership.js'
+import type { ResolvedConsumerOptions } from './options.js'
+
+/** What a group protocol is given to drive one consumer's membership. */
+export interface MembershipContext {
+  /** The shared cluster core: coordinator lookup, `sendTo(…, { purpose: 'group' })`, metadata. */
+  readonly cluster: Cluster
+  /** The consumer's options, defaults applied. */
+  readonly options: ResolvedConsumerOptions
+  /** The group (never null here: subscribing requires `groupId`). */
+  readonly groupId: string
+  /** The consumer's side of every rebalance. */
+  readonly listener: AssignmentListener
+  /**
+   * Reports a failure the membership cannot recover from (fenced static member, authorization,
+   * invalid session timeout …). The consumer stops consuming and hands the error to the application.
+   */
+  readonly onFatalError: (error: KafkaError) => void
+}
+
+/** Makes the membership of one consumer. */
+export type MembershipFactory = (context: MembershipContext) => GroupMembership
+
+/** The default factory: the group protocol named by `options.groupProtocol`. */
+export const createMembership: MembershipFactory = (context) => {
+  throw new KafkaStateError(
+    `group protocol ${JSON.stringify(context.options.groupProtocol)} is not available in this build; use assign() for group ${JSON.stringify(context.groupId)}`,
+  )
+}
