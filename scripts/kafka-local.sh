@@ -27,6 +27,7 @@
 #   KAFKATS_START_TIMEOUT         seconds to wait for "Kafka Server started" (default 120)
 #   KAFKATS_STOP_TIMEOUT          seconds between SIGTERM and SIGKILL (default 30)
 #   KAFKATS_SINGLE_PORT           single node client port (default 9092; controller port = this + 1)
+#   KAFKATS_CLUSTER_PORT_OFFSET   added to every cluster port (default 0)
 #   KAFKATS_AUTO_CREATE_TOPICS    true|false; unset keeps Kafka's default (true)
 #   KAFKATS_LOG_LEVEL             root log level of brokers (default WARN; the readiness line is always on)
 #   KAFKATS_EXTRA_PROPS           file whose lines are appended to every broker's server.properties
@@ -45,7 +46,9 @@ readonly TOOL_HEAP=${KAFKATS_TOOL_HEAP:-256m}
 readonly CONTROLLER_HEAP=${KAFKATS_CONTROLLER_HEAP:-192m}
 readonly SINGLE_PORT=${KAFKATS_SINGLE_PORT:-9092}
 readonly SINGLE_CONTROLLER_PORT=$((SINGLE_PORT + 1))
-readonly CLUSTER_CONTROLLER_PORT=19093
+# Lets a second test run on the same machine use its own cluster (with its own KAFKATS_KAFKA_WORK).
+readonly CLUSTER_PORT_OFFSET=${KAFKATS_CLUSTER_PORT_OFFSET:-0}
+readonly CLUSTER_CONTROLLER_PORT=$((19093 + CLUSTER_PORT_OFFSET))
 readonly CLUSTER_CONTROLLER_ID=100
 # Any 16 bytes as base64url; fixed so that every node of a cluster agrees without coordination.
 readonly CLUSTER_ID=${KAFKATS_CLUSTER_ID:-a2Fma2F0cy10ZXN0LWNsdQ}
@@ -57,9 +60,11 @@ say() { echo "kafka-local: $*" >&2; }
 [[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_VERSION must look like 4.3.1, got '$KAFKA_VERSION'"
 (( KAFKA_MAJOR >= 3 )) || die "Kafka $KAFKA_VERSION is not supported (KRaft from Maven jars needs 3.x or newer)"
 
-cluster_broker_port() { echo "$1""9092"; }   # broker n listens on n9092: 19092, 29092, 39092
+cluster_broker_port() { echo $(($1 * 10000 + 9092 + CLUSTER_PORT_OFFSET)); }   # 19092, 29092, 39092
 single_bootstrap() { echo "127.0.0.1:$SINGLE_PORT"; }
-cluster_bootstrap() { echo "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"; }
+cluster_bootstrap() {
+  echo "127.0.0.1:$(cluster_broker_port 1),127.0.0.1:$(cluster_broker_port 2),127.0.0.1:$(cluster_broker_port 3)"
+}
 
 # ---------------------------------------------------------------------------------------------------
 # fetch: Maven resolves kafka_2.13 (broker, StorageTool) + kafka-tools (CLIs) into $LIB.
@@ -559,7 +564,8 @@ cluster_start() {
     node_pid "$n" >/dev/null && die "cluster node $n is already running; run cluster-stop first"
   done
   fetch
-  require_free_ports 19092 29092 39092 "$CLUSTER_CONTROLLER_PORT"
+  require_free_ports "$(cluster_broker_port 1)" "$(cluster_broker_port 2)" "$(cluster_broker_port 3)" \
+    "$CLUSTER_CONTROLLER_PORT"
   mkdir -p "$CONTROLLER_DIR"
   write_controller_props "$CONTROLLER_DIR"
   for n in 1 2 3; do

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import { bootstrap, kcat, kcatMetadata, runKafkaTool, waitFor } from '../support/kafka.js'
+import { SINGLE_BOOTSTRAP, bootstrap, kcat, kcatMetadata, runKafkaTool, waitFor } from '../support/kafka.js'
 
 const brokers = inject('kafkaBootstrap')
 const usesLocalNode = process.env.KAFKA_BROKERS === undefined || process.env.KAFKA_BROKERS === ''
@@ -48,14 +48,14 @@ async function consoleConsume(topic: string, count: number, extra: readonly stri
 describe('local Kafka runtime', () => {
   it('provides the same bootstrap to inject() and bootstrap()', () => {
     expect(brokers).toBe(bootstrap())
-    if (usesLocalNode) expect(brokers).toBe('127.0.0.1:9092')
+    if (usesLocalNode) expect(brokers).toBe(SINGLE_BOOTSTRAP)
   })
 
   it('answers metadata requests', async () => {
     const metadata = await kcatMetadata(brokers)
     expect(metadata.brokers.length).toBeGreaterThan(0)
     if (usesLocalNode) {
-      expect(metadata.brokers).toEqual([{ id: 1, name: '127.0.0.1:9092' }])
+      expect(metadata.brokers).toEqual([{ id: 1, name: SINGLE_BOOTSTRAP }])
     }
   })
 

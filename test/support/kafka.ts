@@ -6,14 +6,16 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const SINGLE_BOOTSTRAP = `127.0.0.1:${process.env.KAFKATS_SINGLE_PORT ?? '9092'}`
-export const CLUSTER_BOOTSTRAP = '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092'
+const CLUSTER_PORT_OFFSET = Number(process.env.KAFKATS_CLUSTER_PORT_OFFSET ?? '0')
 
-/** Broker numbers of the local cluster; broker n listens on 127.0.0.1:n9092 and has node id n. */
+/** Broker numbers of the local cluster; broker n has node id n and listens on 127.0.0.1:n9092. */
 export type ClusterBroker = 1 | 2 | 3
 
 export function clusterBrokerAddress(n: ClusterBroker): string {
-  return `127.0.0.1:${n}9092`
+  return `127.0.0.1:${n * 10_000 + 9092 + CLUSTER_PORT_OFFSET}`
 }
+
+export const CLUSTER_BOOTSTRAP = ([1, 2, 3] as const).map(clusterBrokerAddress).join(',')
 
 export interface CommandResult {
   stdout: string
