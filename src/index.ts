@@ -37,6 +37,34 @@ export type {
   TopicResult,
   NewPartitions,
 } from './admin/topics.js'
+// groups, committed offsets, partition offsets and records
+export { GroupState, GroupType } from './admin/groups.js'
+export type {
+  GroupListing,
+  ListGroupsOptions,
+  GroupDescription,
+  MemberDescription,
+  GroupResult,
+} from './admin/groups.js'
+export type {
+  ListConsumerGroupOffsetsOptions,
+  CommittedOffset,
+  OffsetToCommit,
+  PartitionResult,
+  ResetTarget,
+  ResetConsumerGroupOffsetsOptions,
+  ResetOffsetResult,
+} from './admin/group-offsets.js'
+export type {
+  OffsetSpec,
+  IsolationLevel,
+  OffsetQuery,
+  ListOffsetsOptions,
+  ListedOffset,
+  RecordsToDelete,
+  DeletedRecords,
+} from './admin/offsets.js'
+export type { TopicPartition } from './admin/topic-partitions.js'
 // configs, ACLs, client quotas, SCRAM credentials
 export { ConfigResourceType, ConfigSource, ConfigType, AlterConfigOpType } from './admin/configs.js'
 export type {
