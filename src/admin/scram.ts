@@ -52,7 +52,7 @@ export interface UserScramCredentialDeletion {
 
 export type UserScramCredentialAlteration = UserScramCredentialUpsertion | UserScramCredentialDeletion
 
-/** The outcome for one user of {@link alterUserScramCredentials}: all of its changes, or none. */
+/** The outcome for one user of {@link alterUserScramCredentials}. */
 export interface AlterUserScramCredentialsResult extends ResourceError {
   readonly user: string
 }
@@ -137,8 +137,10 @@ type Prepared =
   | { kind: 'upsert'; name: string; mechanism: number; iterations: number; salt: Uint8Array; saltedPassword: Uint8Array }
 
 /**
- * Sets and removes SCRAM credentials. Results are per user, in order of first mention; a user's
- * changes succeed or fail together. Errors never contain a password.
+ * Sets and removes SCRAM credentials. Results are per user, in order of first mention. The broker
+ * takes one alteration per user and request: a second one for the same user (even for the other
+ * mechanism) fails that user with DUPLICATE_RESOURCE, as with Java's admin. Errors never contain a
+ * password.
  */
 export async function alterUserScramCredentials(
   ctx: AdminContext,

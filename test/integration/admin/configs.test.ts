@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ErrorCode, Kafka, KafkaConfigError, type ConfigEntry } from '../../../src/index.js'
-import { bootstrap, kcatMetadata, runKafkaTool } from '../../support/kafka.js'
+import { ErrorCode, Kafka, KafkaConfigError, type ConfigEntry, type ResourceConfigs } from '../../../src/index.js'
+import { bootstrap, kcatMetadata, runKafkaTool, waitFor } from '../../support/kafka.js'
 
 const kafka = new Kafka({ clientId: 'admin-configs-test', brokers: bootstrap().split(',') })
 const admin = kafka.admin()
@@ -25,6 +25,15 @@ async function dynamicConfigs(entityType: 'topics' | 'brokers', name: string): P
     if (match !== null) configs.set(match[1] as string, match[2] as string)
   }
   return configs
+}
+
+// Changes go through the controller and reach the broker's metadata image a moment later, so a
+// read right after a write may still see the old state.
+async function eventually(check: () => Promise<void>): Promise<void> {
+  await waitFor(async () => {
+    await check()
+    return true
+  }, { timeoutMs: 20_000, intervalMs: 200, message: 'the change to become visible' })
 }
 
 async function newTopic(prefix: string): Promise<string> {
@@ -61,16 +70,18 @@ describe('Admin configs against the real broker', () => {
       },
     ])
     expect(set).toEqual({ type: 'topic', name: topic, error: null })
-    let seen = await dynamicConfigs('topics', topic)
-    expect(seen.get('retention.ms')).toBe('3600000')
-    expect(seen.get('cleanup.policy')).toBe('delete')
-    expect(seen.get('max.message.bytes')).toBe('2000000')
+    await eventually(async () => {
+      const seen = await dynamicConfigs('topics', topic)
+      expect(seen.get('retention.ms')).toBe('3600000')
+      expect(seen.get('cleanup.policy')).toBe('delete')
+      expect(seen.get('max.message.bytes')).toBe('2000000')
+    })
 
     const [append] = await admin.incrementalAlterConfigs([
       { type: 'topic', name: topic, ops: [{ op: 'APPEND', name: 'cleanup.policy', value: 'compact' }] },
     ])
     expect(append?.error).toBeNull()
-    expect((await dynamicConfigs('topics', topic)).get('cleanup.policy')).toBe('delete,compact')
+    await eventually(async () => expect((await dynamicConfigs('topics', topic)).get('cleanup.policy')).toBe('delete,compact'))
 
     const [subtract] = await admin.incrementalAlterConfigs([
       {
@@ -83,24 +94,31 @@ describe('Admin configs against the real broker', () => {
       },
     ])
     expect(subtract?.error).toBeNull()
-    seen = await dynamicConfigs('topics', topic)
-    expect(seen.get('cleanup.policy')).toBe('compact')
-    expect(seen.has('max.message.bytes')).toBe(false)
-    expect(seen.get('retention.ms')).toBe('3600000')
+    await eventually(async () => {
+      const seen = await dynamicConfigs('topics', topic)
+      expect(seen.get('cleanup.policy')).toBe('compact')
+      expect(seen.has('max.message.bytes')).toBe(false)
+      expect(seen.get('retention.ms')).toBe('3600000')
+    })
 
     const [validated] = await admin.incrementalAlterConfigs(
       [{ type: 'topic', name: topic, ops: [{ op: 'SET', name: 'retention.ms', value: '60000' }] }],
       { validateOnly: true },
     )
     expect(validated?.error).toBeNull()
-    expect((await dynamicConfigs('topics', topic)).get('retention.ms')).toBe('3600000')
+    const [after] = await admin.describeConfigs([{ type: 'topic', name: topic }])
+    expect(entry(after?.entries, 'retention.ms').value).toBe('3600000')
   })
 
   it('describes topic configs that ConfigCommand set, with sources, synonyms, types and documentation', async () => {
     const topic = await newTopic('configs-describe')
     await configCommand(['--alter', '--entity-type', 'topics', '--entity-name', topic, '--add-config', 'retention.bytes=1048576,segment.ms=600000'])
-    const [described] = await admin.describeConfigs([{ type: 'topic', name: topic }], { includeSynonyms: true, includeDocumentation: true })
-    expect(described?.error).toBeNull()
+    let described: ResourceConfigs | undefined
+    await eventually(async () => {
+      ;[described] = await admin.describeConfigs([{ type: 'topic', name: topic }], { includeSynonyms: true, includeDocumentation: true })
+      expect(described?.error).toBeNull()
+      expect(entry(described?.entries, 'segment.ms').value).toBe('600000')
+    })
     expect(described?.type).toBe('topic')
     const retention = entry(described?.entries, 'retention.bytes')
     expect(retention).toMatchObject({ value: '1048576', source: 'DYNAMIC_TOPIC_CONFIG', isDefault: false, isReadOnly: false, isSensitive: false, type: 'LONG' })
@@ -127,7 +145,7 @@ describe('Admin configs against the real broker', () => {
     try {
       const [altered] = await admin.incrementalAlterConfigs([{ type: 'broker', name: brokerId, ops: [{ op: 'SET', name, value: next }] }])
       expect(altered).toEqual({ type: 'broker', name: brokerId, error: null })
-      expect((await dynamicConfigs('brokers', brokerId)).get(name)).toBe(next)
+      await eventually(async () => expect((await dynamicConfigs('brokers', brokerId)).get(name)).toBe(next))
       const [after] = await admin.describeConfigs([{ type: 'broker', name: brokerId }], { includeSynonyms: true })
       const changed = entry(after?.entries, name)
       expect(changed).toMatchObject({ value: next, source: 'DYNAMIC_BROKER_CONFIG', isDefault: false })
@@ -136,7 +154,7 @@ describe('Admin configs against the real broker', () => {
       const [deleted] = await admin.incrementalAlterConfigs([{ type: 'broker', name: brokerId, ops: [{ op: 'DELETE', name }] }])
       expect(deleted?.error).toBeNull()
     }
-    expect((await dynamicConfigs('brokers', brokerId)).has(name)).toBe(false)
+    await eventually(async () => expect((await dynamicConfigs('brokers', brokerId)).has(name)).toBe(false))
   })
 
   it('reports an unknown config and a missing topic per resource without failing the others', async () => {
@@ -154,8 +172,11 @@ describe('Admin configs against the real broker', () => {
     expect(results[1]?.error?.code).toBe(ErrorCode.INVALID_CONFIG)
     expect(results[2]?.error?.code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
     expect(results[3]?.error).toBeInstanceOf(KafkaConfigError)
-    expect((await dynamicConfigs('topics', good)).get('retention.ms')).toBe('7200000')
-    expect((await dynamicConfigs('topics', other)).has('no.such.config')).toBe(false)
+    await eventually(async () => {
+      const [ofGood, ofOther] = await Promise.all([dynamicConfigs('topics', good), dynamicConfigs('topics', other)])
+      expect(ofGood.get('retention.ms')).toBe('7200000')
+      expect(ofOther.size).toBe(0)
+    })
 
     const described = await admin.describeConfigs([
       { type: 'topic', name: missing },
