@@ -64,7 +64,6 @@ export type {
   RecordsToDelete,
   DeletedRecords,
 } from './admin/offsets.js'
-export type { TopicPartition } from './admin/topic-partitions.js'
 // configs, ACLs, client quotas, SCRAM credentials
 export { ConfigResourceType, ConfigSource, ConfigType, AlterConfigOpType } from './admin/configs.js'
 export type {

@@ -12,7 +12,6 @@ import * as topics from './topics.js'
 import * as groupOffsets from './group-offsets.js'
 import * as groups from './groups.js'
 import * as offsets from './offsets.js'
-import type { TopicPartition } from './topic-partitions.js'
 // configs, ACLs, client quotas, SCRAM credentials
 import * as acls from './acls.js'
 import * as configs from './configs.js'
@@ -135,7 +134,7 @@ export class Admin {
   /** Deletes a group's committed offsets of partitions its members are not subscribed to. */
   deleteConsumerGroupOffsets(
     groupId: string,
-    partitions: readonly TopicPartition[],
+    partitions: readonly TopicPartitionRef[],
     options?: AdminCallOptions,
   ): Promise<groupOffsets.PartitionResult[]> {
     return groupOffsets.deleteConsumerGroupOffsets(this.#context(), groupId, partitions, options)

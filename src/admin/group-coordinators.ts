@@ -5,6 +5,7 @@
 
 import type { BrokerTarget } from '../cluster/cluster.js'
 import { KafkaBrokerError, KafkaError } from '../errors.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import type { AdminContext, ResourceError } from './context.js'
 
 /** One group's outcome in a round, as {@link AdminContext.perResource} takes it. */
@@ -14,12 +15,9 @@ export interface GroupOutcome<R> {
   readonly result: R
 }
 
-const COORDINATOR_NOT_AVAILABLE = 15
-const NOT_COORDINATOR = 16
-
 /** True for the codes after which the coordinator must be looked up again. */
 export function isCoordinatorMoved(code: number): boolean {
-  return code === COORDINATOR_NOT_AVAILABLE || code === NOT_COORDINATOR
+  return code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.NOT_COORDINATOR
 }
 
 /**
@@ -79,7 +77,7 @@ export async function groupRound<R extends ResourceError>(
         for (const groupId of members) {
           if (e.retriable) {
             ctx.cluster.forgetCoordinator('group', groupId)
-            outcomes.set(groupId, { code: COORDINATOR_NOT_AVAILABLE, message: e.message, result: failed(groupId, e) })
+            outcomes.set(groupId, { code: ErrorCode.COORDINATOR_NOT_AVAILABLE, message: e.message, result: failed(groupId, e) })
           } else {
             outcomes.set(groupId, { code: -1, message: e.message, result: failed(groupId, e) })
           }

@@ -14,22 +14,17 @@ import { offsetCommitApi } from '../protocol/messages/offset-commit.js'
 import { offsetDeleteApi } from '../protocol/messages/offset-delete.js'
 import { offsetFetchApi, type OffsetFetchResponse } from '../protocol/messages/offset-fetch.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
 import { coordinatorOf, isCoordinatorMoved, throwGroupError } from './group-coordinators.js'
 import { describeGroups, GroupState } from './groups.js'
 import { listOffsets } from './offsets.js'
-import {
-  compareTopicPartitions,
-  freshTopicMetadata,
-  groupByTopic,
-  partitionKey,
-  type FreshTopics,
-  type TopicPartition,
-} from './topic-partitions.js'
+import { partitionKey, uniquePartitions, type TopicPartitionRef } from './partition-routing.js'
+import { compareTopicPartitions, freshTopicMetadata, groupByTopic, type FreshTopics } from './topic-partitions.js'
 
 export interface ListConsumerGroupOffsetsOptions extends AdminCallOptions {
   /** Only these partitions. Default: every partition the group has committed offsets for. */
-  partitions?: readonly TopicPartition[]
+  partitions?: readonly TopicPartitionRef[]
   /**
    * Wait for pending transactional offset commits to complete or abort instead of reporting the
    * last stable ones (OffsetFetch v7+). Default false.
@@ -50,7 +45,7 @@ export interface CommittedOffset extends ResourceError {
 }
 
 /** An offset to store for a partition. */
-export interface OffsetToCommit extends TopicPartition {
+export interface OffsetToCommit extends TopicPartitionRef {
   readonly offset: bigint
   /** Leader epoch of the record before `offset`, if known; it lets consumers detect log truncation. */
   readonly leaderEpoch?: number
@@ -80,9 +75,6 @@ export interface ResetOffsetResult extends ResourceError {
   readonly offset: bigint
 }
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3
-const UNSTABLE_OFFSET_COMMIT = 88
-
 /**
  * Reads a group's committed offsets, sorted by topic and partition. Asked for given partitions,
  * it answers for each of them (offset null when none is committed); a partition of a topic that
@@ -94,9 +86,9 @@ export async function listConsumerGroupOffsets(
   options: ListConsumerGroupOffsetsOptions = {},
 ): Promise<CommittedOffset[]> {
   const deadline = ctx.deadline(options)
-  const asked = options.partitions === undefined ? null : uniquePartitions(options.partitions)
+  const asked = options.partitions === undefined ? null : [...uniquePartitions(options.partitions).values()]
   const results: CommittedOffset[] = []
-  let askable: TopicPartition[] | null = null
+  let askable: TopicPartitionRef[] | null = null
   let fresh: FreshTopics | null = null
   if (asked !== null) {
     fresh = await freshTopicMetadata(ctx, asked.map((p) => p.topic))
@@ -129,7 +121,7 @@ export async function listConsumerGroupOffsets(
 function offsetFetchRequest(
   version: number,
   groupId: string,
-  partitions: readonly TopicPartition[] | null,
+  partitions: readonly TopicPartitionRef[] | null,
   fresh: FreshTopics | null,
   requireStable: boolean,
 ): ReturnType<typeof offsetFetchApi.createRequest> {
@@ -156,7 +148,7 @@ function checkOffsetFetch(response: OffsetFetchResponse): void {
   throwGroupError(group?.errorCode ?? response.errorCode, null)
   const topics = group?.topics ?? response.topics
   // Offsets of a transaction still in flight: Java's admin waits for it to end.
-  for (const t of topics) for (const p of t.partitions) if (p.errorCode === UNSTABLE_OFFSET_COMMIT) throwGroupError(p.errorCode, null)
+  for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) throwGroupError(p.errorCode, null)
 }
 
 async function fetchedPartitions(ctx: AdminContext, response: OffsetFetchResponse): Promise<CommittedOffset[]> {
@@ -280,11 +272,11 @@ export async function alterConsumerGroupOffsets(
 export async function deleteConsumerGroupOffsets(
   ctx: AdminContext,
   groupId: string,
-  partitions: readonly TopicPartition[],
+  partitions: readonly TopicPartitionRef[],
   options: AdminCallOptions = {},
 ): Promise<PartitionResult[]> {
   const deadline = ctx.deadline(options)
-  const unique = uniquePartitions(partitions)
+  const unique = [...uniquePartitions(partitions).values()]
   if (unique.length === 0) return []
   const response = await ctx.send(
     coordinatorOf(ctx, groupId),
@@ -329,7 +321,7 @@ export async function resetConsumerGroupOffsets(
   const deadline = ctx.deadline(options)
   const within = (): AdminCallOptions => ({ timeoutMs: Math.max(1, deadline - Date.now()) })
   const [group] = await describeGroups(ctx, [groupId], within())
-  if (group?.error != null && group.error.code !== GROUP_ID_NOT_FOUND) throw group.error
+  if (group?.error != null && group.error.code !== ErrorCode.GROUP_ID_NOT_FOUND) throw group.error
   if (group?.error === null && group.state !== GroupState.EMPTY && group.state !== GroupState.DEAD) {
     throw new KafkaStateError(
       `offsets of group ${groupId} can only be reset while it has no members; it is ${group.state} with ${group.members.length} member(s)`,
@@ -339,7 +331,7 @@ export async function resetConsumerGroupOffsets(
   const fresh = await freshTopicMetadata(ctx, [topic])
   const info = fresh.known.get(topic)
   if (info === undefined) {
-    throw new KafkaBrokerError(fresh.errors.get(topic) ?? UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} does not exist`)
+    throw new KafkaBrokerError(fresh.errors.get(topic) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} does not exist`)
   }
   const partitions = options.partitions ?? info.partitions.map((p) => p.partition)
 
@@ -374,14 +366,12 @@ export async function resetConsumerGroupOffsets(
   return partitions.map((p) => results.get(p) as ResetOffsetResult)
 }
 
-const GROUP_ID_NOT_FOUND = 69
-
 /** 0 when the partition exists, else the error code to report for it. */
-function partitionProblem(fresh: FreshTopics, tp: TopicPartition): number {
+function partitionProblem(fresh: FreshTopics, tp: TopicPartitionRef): number {
   const code = fresh.errors.get(tp.topic)
   if (code !== undefined) return code
   const partitions = fresh.known.get(tp.topic)?.partitions.length ?? 0
-  return tp.partition >= 0 && tp.partition < partitions ? 0 : UNKNOWN_TOPIC_OR_PARTITION
+  return tp.partition >= 0 && tp.partition < partitions ? 0 : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
 }
 
 function topicById(fresh: FreshTopics, topicId: string): string | undefined {
@@ -389,12 +379,6 @@ function topicById(fresh: FreshTopics, topicId: string): string | undefined {
   return undefined
 }
 
-function noOffset(tp: TopicPartition, error: KafkaError | null): CommittedOffset {
+function noOffset(tp: TopicPartitionRef, error: KafkaError | null): CommittedOffset {
   return { topic: tp.topic, partition: tp.partition, offset: null, leaderEpoch: null, metadata: null, error }
-}
-
-function uniquePartitions(partitions: readonly TopicPartition[]): TopicPartition[] {
-  const byKey = new Map<string, TopicPartition>()
-  for (const p of partitions) byKey.set(partitionKey(p.topic, p.partition), { topic: p.topic, partition: p.partition })
-  return [...byKey.values()]
 }

@@ -13,10 +13,12 @@ import {
 import { deleteGroupsApi } from '../protocol/messages/delete-groups.js'
 import { describeGroupsApi, type DescribeGroupsResponseDescribedGroup } from '../protocol/messages/describe-groups.js'
 import { listGroupsApi } from '../protocol/messages/list-groups.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { decodeConsumerAssignment } from './consumer-assignment.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
 import { groupRound, type GroupOutcome } from './group-coordinators.js'
-import { compareTopicPartitions, type TopicPartition } from './topic-partitions.js'
+import type { TopicPartitionRef } from './partition-routing.js'
+import { compareTopicPartitions } from './topic-partitions.js'
 
 /** The protocol a group runs, as brokers name it (ListGroups v5, Java `GroupType`). */
 export const GroupType = {
@@ -101,9 +103,9 @@ export interface MemberDescription {
   /** KIP-848 only: the member's rack, or null. */
   readonly rackId: string | null
   /** Partitions the member owns now, sorted. Empty for classic groups of a protocol other than `consumer`. */
-  readonly assignment: readonly TopicPartition[]
+  readonly assignment: readonly TopicPartitionRef[]
   /** KIP-848 only: the partitions the coordinator is moving the member to; null for classic groups. */
-  readonly targetAssignment: readonly TopicPartition[] | null
+  readonly targetAssignment: readonly TopicPartitionRef[] | null
   /** KIP-848 only: the member's epoch; null for classic groups. */
   readonly memberEpoch: number | null
   /** KIP-848 only: the topics the member subscribed to; null for classic groups. */
@@ -242,9 +244,6 @@ function failedDescription(groupId: string, error: KafkaError): GroupDescription
   }
 }
 
-const GROUP_ID_NOT_FOUND = 69
-const UNSUPPORTED_VERSION = 35
-
 /** ConsumerGroupDescribe; groups that are not KIP-848 groups come back as `'classic'`. */
 async function describeConsumerGroups(
   ctx: AdminContext,
@@ -269,7 +268,7 @@ async function describeConsumerGroups(
   }
   for (const g of response.groups) {
     // The broker says GROUP_ID_NOT_FOUND both for a missing group and for a group of another type.
-    if (g.errorCode === GROUP_ID_NOT_FOUND || g.errorCode === UNSUPPORTED_VERSION) {
+    if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND || g.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
       outcomes.set(g.groupId, 'classic')
       continue
     }
@@ -305,8 +304,8 @@ function consumerGroupDescription(g: ConsumerGroupDescribeResponseDescribedGroup
   }
 }
 
-function flattenAssignment(assignment: ConsumerGroupDescribeResponseAssignment): TopicPartition[] {
-  const partitions: TopicPartition[] = []
+function flattenAssignment(assignment: ConsumerGroupDescribeResponseAssignment): TopicPartitionRef[] {
+  const partitions: TopicPartitionRef[] = []
   for (const t of assignment.topicPartitions) {
     for (const partition of t.partitions) partitions.push({ topic: t.topicName, partition })
   }
@@ -328,7 +327,7 @@ async function describeClassicGroups(
   const outcomes = new Map<string, GroupOutcome<GroupDescription>>()
   for (const g of response.groups) {
     // Before v6 a missing group is answered without error, in state Dead.
-    const code = g.errorCode === 0 && g.groupState === GroupState.DEAD ? GROUP_ID_NOT_FOUND : g.errorCode
+    const code = g.errorCode === 0 && g.groupState === GroupState.DEAD ? ErrorCode.GROUP_ID_NOT_FOUND : g.errorCode
     const message = code === g.errorCode ? g.errorMessage : `group ${g.groupId} does not exist`
     outcomes.set(g.groupId, {
       code,
@@ -343,7 +342,7 @@ function classicGroupDescription(g: DescribeGroupsResponseDescribedGroup, coordi
   const members: MemberDescription[] = []
   let error: KafkaError | null = null
   for (const m of g.members) {
-    let assignment: TopicPartition[] = []
+    let assignment: TopicPartitionRef[] = []
     if (g.protocolType === 'consumer') {
       try {
         assignment = decodeConsumerAssignment(m.memberAssignment)

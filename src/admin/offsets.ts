@@ -3,12 +3,13 @@
  * the records before an offset. Both go to each partition's leader.
  */
 
-import { KafkaConfigError, KafkaUnsupportedVersionError, type KafkaError } from '../errors.js'
+import { KafkaBrokerError, KafkaConfigError, KafkaUnsupportedVersionError, type KafkaError } from '../errors.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { deleteRecordsApi } from '../protocol/messages/delete-records.js'
 import { listOffsetsApi } from '../protocol/messages/list-offsets.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
-import { perPartitionLeader, type LeaderOutcome } from './partition-leaders.js'
-import { groupByTopic, partitionKey, type TopicPartition } from './topic-partitions.js'
+import { partitionKey, sendToLeaders, uniquePartitions, type PartitionOutcome, type TopicPartitionRef } from './partition-routing.js'
+import { groupByTopic } from './topic-partitions.js'
 
 /**
  * Which offset of a partition to look up:
@@ -25,7 +26,7 @@ export type OffsetSpec = 'earliest' | 'latest' | 'maxTimestamp' | { readonly tim
 export type IsolationLevel = 'read_uncommitted' | 'read_committed'
 
 /** A partition and the offset to look up in it. */
-export interface OffsetQuery extends TopicPartition {
+export interface OffsetQuery extends TopicPartitionRef {
   readonly spec: OffsetSpec
 }
 
@@ -47,7 +48,7 @@ export interface ListedOffset extends ResourceError {
 }
 
 /** Records to delete from one partition: everything before `beforeOffset`. */
-export interface RecordsToDelete extends TopicPartition {
+export interface RecordsToDelete extends TopicPartitionRef {
   /** Records at lower offsets are deleted. -1n means the high watermark: everything. */
   readonly beforeOffset: bigint
 }
@@ -115,62 +116,54 @@ async function listOffsetsOnce(
   const timestamps = new Map<string, bigint>()
   for (const q of queries) timestamps.set(partitionKey(q.topic, q.partition), specTimestamp(q.spec))
   const isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0
-  const failed = (q: TopicPartition, error: KafkaError): ListedOffset => ({
-    topic: q.topic,
-    partition: q.partition,
-    offset: -1n,
-    timestamp: -1,
-    leaderEpoch: null,
-    error,
-  })
 
-  return perPartitionLeader(
-    ctx,
-    queries,
-    async (leader, pending) => {
-      const response = await ctx.cluster.sendTo(
-        { nodeId: leader },
-        listOffsetsApi,
-        (version) => {
-          if (version < 7 && pending.some((q) => timestamps.get(partitionKey(q.topic, q.partition)) === MAX_TIMESTAMP)) {
-            throw new KafkaUnsupportedVersionError(`broker ${leader} speaks ListOffsets v${version}; maxTimestamp needs v7`)
-          }
-          return listOffsetsApi.createRequest({
-            replicaId: -1,
-            isolationLevel,
-            timeoutMs: ctx.remaining(deadline),
-            topics: [...groupByTopic(pending)].map(([name, partitions]) => ({
-              name,
-              partitions: partitions.map((q) => ({
-                partitionIndex: q.partition,
-                currentLeaderEpoch: -1,
-                timestamp: timestamps.get(partitionKey(q.topic, q.partition)) as bigint,
-              })),
-            })),
-          })
-        },
-        { timeoutMs: ctx.remaining(deadline) + 1000 },
-      )
-      const outcomes = new Map<string, LeaderOutcome<ListedOffset>>()
-      for (const t of response.topics) {
-        for (const p of t.partitions) {
-          const result: ListedOffset = {
-            topic: t.name,
-            partition: p.partitionIndex,
-            offset: p.errorCode === 0 ? p.offset : -1n,
-            timestamp: p.errorCode === 0 ? Number(p.timestamp) : -1,
-            leaderEpoch: p.errorCode === 0 && p.leaderEpoch >= 0 ? p.leaderEpoch : null,
-            error: resourceError(p.errorCode, null),
-          }
-          outcomes.set(partitionKey(t.name, p.partitionIndex), { code: p.errorCode, message: null, result })
+  const send = async (leader: number, pending: readonly TopicPartitionRef[]): Promise<Map<string, PartitionOutcome<ListedOffset>>> => {
+    const response = await ctx.cluster.sendTo(
+      { nodeId: leader },
+      listOffsetsApi,
+      (version) => {
+        if (version < 7 && pending.some((q) => timestamps.get(partitionKey(q.topic, q.partition)) === MAX_TIMESTAMP)) {
+          throw new KafkaUnsupportedVersionError(`broker ${leader} speaks ListOffsets v${version}; maxTimestamp needs v7`)
         }
+        return listOffsetsApi.createRequest({
+          replicaId: -1,
+          isolationLevel,
+          timeoutMs: ctx.remaining(deadline),
+          topics: [...groupByTopic(pending)].map(([name, partitions]) => ({
+            name,
+            partitions: partitions.map((q) => ({
+              partitionIndex: q.partition,
+              currentLeaderEpoch: -1,
+              timestamp: timestamps.get(partitionKey(q.topic, q.partition)) as bigint,
+            })),
+          })),
+        })
+      },
+      { timeoutMs: ctx.remaining(deadline) + 1000 },
+    )
+    const outcomes = new Map<string, PartitionOutcome<ListedOffset>>()
+    for (const t of response.topics) {
+      for (const p of t.partitions) {
+        const result: ListedOffset = {
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.errorCode === 0 ? p.offset : -1n,
+          timestamp: p.errorCode === 0 ? Number(p.timestamp) : -1,
+          leaderEpoch: p.errorCode === 0 && p.leaderEpoch >= 0 ? p.leaderEpoch : null,
+          error: resourceError(p.errorCode, null),
+        }
+        outcomes.set(partitionKey(t.name, p.partitionIndex), { code: leaderRetryCode(p.errorCode), message: null, result })
       }
-      return outcomes
-    },
-    failed,
-    deadline,
-    'ListOffsets',
-  )
+    }
+    return outcomes
+  }
+
+  const results = await sendToLeaders(ctx, uniquePartitions(queries), { send, failed: failedLookup }, deadline, 'ListOffsets')
+  return queries.map((q) => results.get(partitionKey(q.topic, q.partition)) ?? failedLookup(q, noAnswer(q)))
+}
+
+function failedLookup(q: TopicPartitionRef, error: KafkaError): ListedOffset {
+  return { topic: q.topic, partition: q.partition, offset: -1n, timestamp: -1, leaderEpoch: null, error }
 }
 
 /**
@@ -190,49 +183,68 @@ export async function deleteRecords(
     const key = partitionKey(r.topic, r.partition)
     if (!offsets.has(key)) offsets.set(key, r.beforeOffset)
   }
-  const failed = (r: TopicPartition, error: KafkaError): DeletedRecords => ({
+  const failed = (r: TopicPartitionRef, error: KafkaError): DeletedRecords => ({
     topic: r.topic,
     partition: r.partition,
     lowWatermark: -1n,
     error,
   })
 
-  return perPartitionLeader(
-    ctx,
-    requests,
-    async (leader, pending) => {
-      const response = await ctx.cluster.sendTo(
-        { nodeId: leader },
-        deleteRecordsApi,
-        () =>
-          deleteRecordsApi.createRequest({
-            timeoutMs: ctx.remaining(deadline),
-            topics: [...groupByTopic(pending)].map(([name, partitions]) => ({
-              name,
-              partitions: partitions.map((r) => ({
-                partitionIndex: r.partition,
-                offset: offsets.get(partitionKey(r.topic, r.partition)) as bigint,
-              })),
+  const send = async (leader: number, pending: readonly TopicPartitionRef[]): Promise<Map<string, PartitionOutcome<DeletedRecords>>> => {
+    const response = await ctx.cluster.sendTo(
+      { nodeId: leader },
+      deleteRecordsApi,
+      () =>
+        deleteRecordsApi.createRequest({
+          timeoutMs: ctx.remaining(deadline),
+          topics: [...groupByTopic(pending)].map(([name, partitions]) => ({
+            name,
+            partitions: partitions.map((r) => ({
+              partitionIndex: r.partition,
+              offset: offsets.get(partitionKey(r.topic, r.partition)) as bigint,
             })),
-          }),
-        { timeoutMs: ctx.remaining(deadline) + 1000 },
-      )
-      const outcomes = new Map<string, LeaderOutcome<DeletedRecords>>()
-      for (const t of response.topics) {
-        for (const p of t.partitions) {
-          const result: DeletedRecords = {
-            topic: t.name,
-            partition: p.partitionIndex,
-            lowWatermark: p.errorCode === 0 ? p.lowWatermark : -1n,
-            error: resourceError(p.errorCode, null),
-          }
-          outcomes.set(partitionKey(t.name, p.partitionIndex), { code: p.errorCode, message: null, result })
+          })),
+        }),
+      { timeoutMs: ctx.remaining(deadline) + 1000 },
+    )
+    const outcomes = new Map<string, PartitionOutcome<DeletedRecords>>()
+    for (const t of response.topics) {
+      for (const p of t.partitions) {
+        const result: DeletedRecords = {
+          topic: t.name,
+          partition: p.partitionIndex,
+          lowWatermark: p.errorCode === 0 ? p.lowWatermark : -1n,
+          error: resourceError(p.errorCode, null),
         }
+        outcomes.set(partitionKey(t.name, p.partitionIndex), { code: leaderRetryCode(p.errorCode), message: null, result })
       }
-      return outcomes
-    },
-    failed,
-    deadline,
-    'DeleteRecords',
-  )
+    }
+    return outcomes
+  }
+
+  const results = await sendToLeaders(ctx, uniquePartitions(requests), { send, failed }, deadline, 'DeleteRecords')
+  return requests.map((r) => results.get(partitionKey(r.topic, r.partition)) ?? failed(r, noAnswer(r)))
 }
+
+function noAnswer(p: TopicPartitionRef): KafkaError {
+  return new KafkaBrokerError(-1, `no answer for ${partitionKey(p.topic, p.partition)}`)
+}
+
+/**
+ * The code under which a partition's outcome goes to the leader routing: partition errors that mean
+ * the leader is moving or not ready (an election, a replica catching up, an epoch not yet seen)
+ * become NOT_LEADER_OR_FOLLOWER, so the partition is tried again after a metadata refresh. Other
+ * codes (OFFSET_OUT_OF_RANGE, POLICY_VIOLATION, authorization) describe the request and settle.
+ */
+export function leaderRetryCode(code: number): number {
+  return LEADER_NOT_READY.has(code) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : code
+}
+
+const LEADER_NOT_READY: ReadonlySet<number> = new Set([
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.REPLICA_NOT_AVAILABLE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.OFFSET_NOT_AVAILABLE,
+])

@@ -1,26 +1,14 @@
 /**
- * Topic partitions as admin calls name them, and a fresh look at the topics a call touches.
+ * Grouping and ordering the partitions an admin call names, and a fresh look at their topics.
  */
 
 import type { TopicInfo } from '../cluster/metadata-cache.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import type { AdminContext } from './context.js'
-
-/** One partition of a topic. */
-export interface TopicPartition {
-  readonly topic: string
-  readonly partition: number
-}
-
-/**
- * The `topic-partition` text Java's `TopicPartition.toString` uses. The partition is always the part
- * after the last dash, so the text names one partition even when topic names contain dashes.
- */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}-${partition}`
-}
+import type { TopicPartitionRef } from './partition-routing.js'
 
 /** Items grouped by topic, in first-seen order. */
-export function groupByTopic<T extends TopicPartition>(items: Iterable<T>): Map<string, T[]> {
+export function groupByTopic<T extends TopicPartitionRef>(items: Iterable<T>): Map<string, T[]> {
   const byTopic = new Map<string, T[]>()
   for (const item of items) {
     const list = byTopic.get(item.topic)
@@ -31,7 +19,7 @@ export function groupByTopic<T extends TopicPartition>(items: Iterable<T>): Map<
 }
 
 /** Orders by topic name, then partition number. */
-export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
+export function compareTopicPartitions(a: TopicPartitionRef, b: TopicPartitionRef): number {
   return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition
 }
 
@@ -59,10 +47,9 @@ export async function freshTopicMetadata(ctx: AdminContext, topics: Iterable<str
     if (t.name === null) continue
     const info = t.errorCode === 0 ? ctx.cluster.metadata.topic(t.name) : undefined
     if (info !== undefined) known.set(t.name, info)
-    else errors.set(t.name, t.errorCode === 0 ? UNKNOWN_TOPIC_OR_PARTITION : t.errorCode)
+    else errors.set(t.name, t.errorCode === 0 ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : t.errorCode)
   }
-  for (const name of unique) if (!known.has(name) && !errors.has(name)) errors.set(name, UNKNOWN_TOPIC_OR_PARTITION)
+  for (const name of unique) if (!known.has(name) && !errors.has(name)) errors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
   return { known, errors }
 }
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type { Cluster } from '../../../src/cluster/cluster.js'
-import { MetadataCache, type MetadataSnapshot } from '../../../src/cluster/metadata-cache.js'
 import { decodeConsumerAssignment } from '../../../src/admin/consumer-assignment.js'
-import { AdminContext } from '../../../src/admin/context.js'
 import { GroupState, GroupType, parseGroupState, parseGroupType } from '../../../src/admin/groups.js'
-import { specTimestamp } from '../../../src/admin/offsets.js'
-import { perPartitionLeader, type LeaderOutcome } from '../../../src/admin/partition-leaders.js'
-import { compareTopicPartitions, groupByTopic, partitionKey, type TopicPartition } from '../../../src/admin/topic-partitions.js'
-import { KafkaBrokerError, KafkaConfigError, KafkaError, KafkaNetworkError, KafkaProtocolError, KafkaTimeoutError } from '../../../src/errors.js'
+import { leaderRetryCode, specTimestamp } from '../../../src/admin/offsets.js'
+import type { TopicPartitionRef } from '../../../src/admin/partition-routing.js'
+import { compareTopicPartitions, groupByTopic } from '../../../src/admin/topic-partitions.js'
+import { KafkaConfigError, KafkaProtocolError } from '../../../src/errors.js'
+import { ErrorCode } from '../../../src/protocol/error-codes.js'
 import { consumerProtocolAssignmentSchema } from '../../../src/protocol/messages/consumer-protocol-assignment.js'
 import { Writer } from '../../../src/protocol/writer.js'
 
@@ -81,13 +79,8 @@ describe('offset specs', () => {
 })
 
 describe('topic partitions', () => {
-  it('names partitions as Java does, unambiguously for dashed topics', () => {
-    expect(partitionKey('a-1', 2)).toBe('a-1-2')
-    expect(partitionKey('a', 12)).not.toBe(partitionKey('a-1', 2))
-  })
-
   it('groups by topic in first-seen order and sorts by topic then partition', () => {
-    const items: TopicPartition[] = [
+    const items: TopicPartitionRef[] = [
       { topic: 'b', partition: 1 },
       { topic: 'a', partition: 3 },
       { topic: 'b', partition: 0 },
@@ -104,147 +97,20 @@ describe('topic partitions', () => {
   })
 })
 
-// A cluster that answers Metadata from a script of snapshots, enough for perPartitionLeader.
-function fakeContext(snapshots: MetadataSnapshot[], timeoutMs = 2_000): { ctx: AdminContext; metadataCalls: () => number } {
-  const metadata = new MetadataCache()
-  let calls = 0
-  const cluster = {
-    metadata,
-    options: { retryBackoff: { initialMs: 5, maxMs: 20 } },
-    fetchMetadata: async () => snapshots[Math.min(calls++, snapshots.length - 1)] as MetadataSnapshot,
-    applyMetadata: (response: MetadataSnapshot, requested: readonly string[] | null) => metadata.apply(response, requested),
-  }
-  return { ctx: new AdminContext(cluster as unknown as Cluster, timeoutMs), metadataCalls: () => calls }
-}
-
-const brokers = [
-  { nodeId: 1, host: 'h1', port: 1 },
-  { nodeId: 2, host: 'h2', port: 2 },
-]
-
-function topic(name: string, leaders: number[]): MetadataSnapshot['topics'][number] {
-  return {
-    errorCode: 0,
-    name,
-    partitions: leaders.map((leaderId, partitionIndex) => ({
-      errorCode: 0,
-      partitionIndex,
-      leaderId,
-      leaderEpoch: 1,
-      replicaNodes: [leaderId],
-      isrNodes: [leaderId],
-    })),
-  }
-}
-
-interface Answer {
-  readonly topic: string
-  readonly partition: number
-  readonly leader: number
-  readonly error: KafkaError | null
-}
-
-const failedAnswer = (p: TopicPartition, error: KafkaError): Answer => ({ ...p, leader: -1, error })
-
-describe('perPartitionLeader', () => {
-  it('sends one request per leader and settles missing topics and partitions without asking a leader', async () => {
-    const { ctx } = fakeContext([
-      { brokers, topics: [topic('t', [1, 2, 1]), { errorCode: 3, name: 'gone', partitions: [] }] },
-    ])
-    const requests: Array<[number, string[]]> = []
-    const results = await perPartitionLeader<TopicPartition, Answer>(
-      ctx,
-      [
-        { topic: 't', partition: 0 },
-        { topic: 'gone', partition: 0 },
-        { topic: 't', partition: 1 },
-        { topic: 't', partition: 2 },
-        { topic: 't', partition: 9 },
-      ],
-      async (leader, items) => {
-        requests.push([leader, items.map((i) => partitionKey(i.topic, i.partition))])
-        return new Map(
-          items.map((i): [string, LeaderOutcome<Answer>] => [
-            partitionKey(i.topic, i.partition),
-            { code: 0, message: null, result: { ...i, leader, error: null } },
-          ]),
-        )
-      },
-      failedAnswer,
-      Date.now() + 2_000,
-      'Test',
-    )
-    expect(requests.sort((a, b) => a[0] - b[0])).toEqual([
-      [1, ['t-0', 't-2']],
-      [2, ['t-1']],
-    ])
-    expect(results.map((r) => [r.topic, r.partition, r.leader, r.error?.code ?? 0])).toEqual([
-      ['t', 0, 1, 0],
-      ['gone', 0, -1, 3],
-      ['t', 1, 2, 0],
-      ['t', 2, 1, 0],
-      ['t', 9, -1, 3],
-    ])
-  })
-
-  it('follows a moved leader after NOT_LEADER_OR_FOLLOWER or a lost connection, refreshing metadata', async () => {
-    const { ctx, metadataCalls } = fakeContext([
-      { brokers, topics: [topic('t', [1, 1])] },
-      { brokers, topics: [topic('t', [2, 2])] },
-    ])
-    const asked: number[] = []
-    const results = await perPartitionLeader<TopicPartition, Answer>(
-      ctx,
-      [
-        { topic: 't', partition: 0 },
-        { topic: 't', partition: 1 },
-      ],
-      async (leader, items) => {
-        asked.push(leader)
-        if (leader === 1 && asked.length === 1) {
-          // Partition 0's leader moved; partition 1 is fine.
-          return new Map<string, LeaderOutcome<Answer>>([
-            ['t-0', { code: 6, message: null, result: failedAnswer(items[0] as TopicPartition, new KafkaBrokerError(6)) }],
-            ['t-1', { code: 0, message: null, result: { topic: 't', partition: 1, leader, error: null } }],
-          ])
-        }
-        if (leader === 1) throw new KafkaNetworkError('connection reset', { broker: 'h1:1' })
-        return new Map(items.map((i): [string, LeaderOutcome<Answer>] => [partitionKey(i.topic, i.partition), { code: 0, message: null, result: { ...i, leader, error: null } }]))
-      },
-      failedAnswer,
-      Date.now() + 2_000,
-      'Test',
-    )
-    expect(results.map((r) => [r.partition, r.leader, r.error])).toEqual([
-      [0, 2, null],
-      [1, 1, null],
-    ])
-    expect(metadataCalls()).toBe(2)
-  })
-
-  it('reports a partition whose leader keeps moving as a timeout at the deadline, and other errors at once', async () => {
-    const { ctx } = fakeContext([{ brokers, topics: [topic('t', [1, 1])] }])
-    const started = Date.now()
-    const results = await perPartitionLeader<TopicPartition, Answer>(
-      ctx,
-      [
-        { topic: 't', partition: 0 },
-        { topic: 't', partition: 1 },
-      ],
-      async (_leader, items) =>
-        new Map(
-          items.map((i): [string, LeaderOutcome<Answer>] => {
-            const code = i.partition === 0 ? 78 : 1 // OFFSET_NOT_AVAILABLE, OFFSET_OUT_OF_RANGE
-            return [partitionKey(i.topic, i.partition), { code, message: null, result: failedAnswer(i, new KafkaBrokerError(code)) }]
-          }),
-        ),
-      failedAnswer,
-      Date.now() + 300,
-      'Test',
-    )
-    expect(results[0]?.error).toBeInstanceOf(KafkaTimeoutError)
-    expect((results[0]?.error?.cause as KafkaBrokerError).errorName).toBe('OFFSET_NOT_AVAILABLE')
-    expect(results[1]?.error?.errorName).toBe('OFFSET_OUT_OF_RANGE')
-    expect(Date.now() - started).toBeLessThan(2_000)
+describe('leader routing of partition errors', () => {
+  it('sends partitions whose leader is moving or not ready to another round, and settles the rest', () => {
+    for (const code of [
+      ErrorCode.OFFSET_NOT_AVAILABLE,
+      ErrorCode.FENCED_LEADER_EPOCH,
+      ErrorCode.UNKNOWN_LEADER_EPOCH,
+      ErrorCode.REPLICA_NOT_AVAILABLE,
+      ErrorCode.KAFKA_STORAGE_ERROR,
+      ErrorCode.REQUEST_TIMED_OUT,
+    ]) {
+      expect(leaderRetryCode(code)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    }
+    for (const code of [0, ErrorCode.OFFSET_OUT_OF_RANGE, ErrorCode.POLICY_VIOLATION, ErrorCode.TOPIC_AUTHORIZATION_FAILED]) {
+      expect(leaderRetryCode(code)).toBe(code)
+    }
   })
 })
