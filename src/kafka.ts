@@ -7,6 +7,8 @@ import { connect as tlsConnect } from 'node:tls'
 import { Admin, type AdminOptions } from './admin/admin.js'
 import { Cluster } from './cluster/cluster.js'
 import { KafkaStateError } from './errors.js'
+import { Consumer } from './consumer/consumer.js'
+import type { ConsumerOptions } from './consumer/options.js'
 import type { ProducerOptions } from './producer/options.js'
 import { Producer } from './producer/producer.js'
 import { resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './kafka-options.js'
@@ -79,6 +81,18 @@ export class Kafka {
     const producer: Producer<K, V> = new Producer<K, V>(this.#cluster, options, () => this.#children.delete(producer))
     this.#children.add(producer)
     return producer
+  }
+
+  /**
+   * A consumer on this root's shared connections and metadata. The key and value types follow the
+   * deserializers given (`Buffer | null` by default). With a `groupId` it can `subscribe()` through
+   * the group or `assign()` partitions and commit for the group; without one, `assign()` only.
+   */
+  consumer<K = Buffer | null, V = Buffer | null>(options: ConsumerOptions<K, V> = {}): Consumer<K, V> {
+    this.#assertOpen()
+    const consumer: Consumer<K, V> = new Consumer<K, V>(this.#cluster, options, () => this.#children.delete(consumer))
+    this.#children.add(consumer)
+    return consumer
   }
 
   /**

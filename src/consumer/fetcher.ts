@@ -1,0 +1,402 @@
+/**
+ * Fetches records: one Fetch in flight per broker, over the broker's `fetch` connection, for the
+ * fetchable partitions it leads (Java `AbstractFetch`, franz-go's per-broker source).
+ *
+ * A partition is fetchable when it has a valid position, is not paused, has nothing buffered and
+ * is not in another fetch. Responses become {@link CompletedFetch}es in the {@link FetchBuffer};
+ * the bytes stay encoded until the application takes them. A pass runs whenever something may have
+ * made a partition fetchable (assignment, seek, resume, the buffer draining, a fetch completing, a
+ * metadata change) and sends to every broker that is idle, within the buffer's memory budget.
+ *
+ * Per-partition errors follow Java's `FetchCollector.handleInitializeErrors`: leader and topic
+ * errors refresh metadata and retry; OFFSET_OUT_OF_RANGE resets the position by `autoOffsetReset`
+ * or fails the partition for `'none'`; anything else non-retriable fails the partition.
+ */
+
+import type { Cluster } from '../cluster/cluster.js'
+import { KafkaBrokerError, type KafkaError } from '../errors.js'
+import { sendRequest } from '../network/send-request.js'
+import {
+  fetchApi,
+  type FetchRequestForgottenTopic,
+  type FetchRequestPartition,
+  type FetchRequestTopic,
+  type FetchResponse,
+  type FetchResponsePartitionData,
+} from '../protocol/messages/fetch.js'
+import { ZERO_UUID } from '../protocol/uuid.js'
+import { backoffMs } from '../util/backoff.js'
+import { CompletedFetch } from './completed-fetch.js'
+import { KafkaOffsetOutOfRangeError } from './errors.js'
+import type { FetchBuffer } from './fetch-buffer.js'
+import { FetchSession, type SessionPartition } from './fetch-session.js'
+import type { ResolvedConsumerOptions } from './options.js'
+import type { PositionResolver } from './position-resolver.js'
+import { partitionKey, type PartitionState, type SubscriptionState } from './subscription-state.js'
+
+export interface FetcherDeps {
+  readonly cluster: Cluster
+  readonly subscriptions: SubscriptionState
+  readonly buffer: FetchBuffer
+  readonly options: ResolvedConsumerOptions
+  readonly resolver: PositionResolver
+  /** A partition failed for good; the application must hear of it. */
+  readonly onPartitionError: (state: PartitionState, error: KafkaError) => void
+}
+
+const NONE = 0
+const OFFSET_OUT_OF_RANGE = 1
+const UNKNOWN_TOPIC_OR_PARTITION = 3
+const LEADER_NOT_AVAILABLE = 5
+const NOT_LEADER_OR_FOLLOWER = 6
+const REPLICA_NOT_AVAILABLE = 9
+const KAFKA_STORAGE_ERROR = 56
+const FETCH_SESSION_ID_NOT_FOUND = 70
+const INVALID_FETCH_SESSION_EPOCH = 71
+const FENCED_LEADER_EPOCH = 74
+const UNKNOWN_LEADER_EPOCH = 75
+const OFFSET_NOT_AVAILABLE = 78
+const UNKNOWN_TOPIC_ID = 100
+const INCONSISTENT_TOPIC_ID = 103
+const FETCH_SESSION_TOPIC_ID_ERROR = 106
+
+/** Errors after which the partition's leader or topic id must be looked up again. */
+const REFRESH_METADATA = new Set([
+  UNKNOWN_TOPIC_OR_PARTITION,
+  LEADER_NOT_AVAILABLE,
+  NOT_LEADER_OR_FOLLOWER,
+  REPLICA_NOT_AVAILABLE,
+  KAFKA_STORAGE_ERROR,
+  FENCED_LEADER_EPOCH,
+  OFFSET_NOT_AVAILABLE,
+  UNKNOWN_TOPIC_ID,
+  INCONSISTENT_TOPIC_ID,
+])
+const SESSION_ERRORS = new Set([FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH, FETCH_SESSION_TOPIC_ID_ERROR])
+/** The first Fetch version that names topics by id. */
+const TOPIC_ID_VERSION = 13
+/** The default of the v18 follower field: consumers leave it unset. */
+const NO_HIGH_WATERMARK = 2n ** 63n - 1n
+
+/** What one request asked of one partition, to match the response against. */
+interface Asked {
+  readonly state: PartitionState
+  readonly generation: number
+  readonly fetchOffset: bigint
+}
+
+export class Fetcher {
+  readonly #deps: FetcherDeps
+  readonly #sessions = new Map<number, FetchSession>()
+  readonly #busyNodes = new Set<number>()
+  readonly #nodeRetryAt = new Map<number, number>()
+  readonly #nodeFailures = new Map<number, number>()
+  #metadataRetryAt = 0
+  #scheduled = false
+  #timer: NodeJS.Timeout | undefined
+  #timerAt = Infinity
+  #closed = false
+  /** Fetch requests sent, for diagnostics and tests. */
+  requestsSent = 0
+
+  constructor(deps: FetcherDeps) {
+    this.#deps = deps
+  }
+
+  /** Brokers with a Fetch in flight now. */
+  get inFlight(): number {
+    return this.#busyNodes.size
+  }
+
+  /** Runs a pass soon (coalesced: many wakes in one tick cost one pass). */
+  wake(): void {
+    if (this.#scheduled || this.#closed) return
+    this.#scheduled = true
+    queueMicrotask(() => {
+      this.#scheduled = false
+      this.#pass()
+    })
+  }
+
+  close(): void {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    this.#deps.resolver.close()
+  }
+
+  #pass(): void {
+    if (this.#closed) return
+    const { subscriptions, cluster, buffer, resolver } = this.#deps
+    const now = Date.now()
+    const byNode = new Map<number, PartitionState[]>()
+    let needMetadata = false
+    let nextRetry = Infinity
+    let needLookup = false
+    for (const p of subscriptions.all()) {
+      if (p.state !== 'FETCHING') {
+        if (p.error === null) needLookup = true
+        continue
+      }
+      if (!p.isFetchable(now)) {
+        if (p.retryAt > now) nextRetry = Math.min(nextRetry, p.retryAt)
+        continue
+      }
+      const info = cluster.metadata.partition(p.topic, p.partition)
+      if (info === undefined || info.leader < 0 || cluster.metadata.broker(info.leader) === undefined) {
+        needMetadata = true
+        continue
+      }
+      // KIP-320: a new leader epoch means the log may have been truncated under our position.
+      if (info.leaderEpoch >= 0 && info.leaderEpoch > p.validatedLeaderEpoch) {
+        if (p.validatedLeaderEpoch >= 0 && p.positionEpoch >= 0) {
+          p.state = 'AWAIT_VALIDATION'
+          needLookup = true
+          continue
+        }
+        p.validatedLeaderEpoch = info.leaderEpoch
+      }
+      const retryAt = this.#nodeRetryAt.get(info.leader) ?? 0
+      if (retryAt > now) {
+        nextRetry = Math.min(nextRetry, retryAt)
+        continue
+      }
+      if (this.#busyNodes.has(info.leader)) continue
+      const list = byNode.get(info.leader)
+      if (list === undefined) byNode.set(info.leader, [p])
+      else list.push(p)
+    }
+    if (needLookup) resolver.run()
+    if (needMetadata) this.#refreshMetadata()
+    for (const [node, states] of byNode) {
+      const free = buffer.freeBytes
+      if (free <= 0) break
+      const maxBytes = Math.min(this.#deps.options.fetchMaxBytes, free)
+      buffer.reserve(maxBytes)
+      void this.#fetch(node, states, maxBytes)
+    }
+    if (nextRetry < Infinity) this.#wakeAt(nextRetry)
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#closed || at >= this.#timerAt) return
+    clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = setTimeout(() => {
+      this.#timerAt = Infinity
+      this.wake()
+    }, Math.max(0, at - Date.now()))
+    this.#timer.unref()
+  }
+
+  #refreshMetadata(): void {
+    const now = Date.now()
+    if (now < this.#metadataRetryAt) {
+      this.#wakeAt(this.#metadataRetryAt)
+      return
+    }
+    this.#metadataRetryAt = now + this.#deps.cluster.options.retryBackoff.initialMs
+    this.#deps.cluster.refreshMetadata().then(
+      () => this.wake(),
+      () => this.#wakeAt(this.#metadataRetryAt),
+    )
+  }
+
+  #session(node: number): FetchSession {
+    let session = this.#sessions.get(node)
+    if (session === undefined) {
+      session = new FetchSession()
+      this.#sessions.set(node, session)
+    }
+    return session
+  }
+
+  async #fetch(node: number, states: PartitionState[], maxBytes: number): Promise<void> {
+    const { cluster, options } = this.#deps
+    this.#busyNodes.add(node)
+    const asked = new Map<string, Asked>()
+    for (const state of states) {
+      state.inFlight = true
+      asked.set(state.key, { state, generation: state.generation, fetchOffset: state.position })
+    }
+    const session = this.#session(node)
+    try {
+      const connection = await cluster.connectionTo({ nodeId: node }, 'fetch')
+      let version = cluster.versionOn(connection, fetchApi)
+      const next: SessionPartition[] = states.map((s) => ({
+        topic: s.topic,
+        topicId: cluster.metadata.topic(s.topic)?.topicId ?? ZERO_UUID,
+        partition: s.partition,
+        fetchOffset: s.position,
+        currentLeaderEpoch: cluster.metadata.partition(s.topic, s.partition)?.leaderEpoch ?? -1,
+        maxBytes: options.maxPartitionFetchBytes,
+      }))
+      // Topic ids are required from v13; fall back to names while one is unknown.
+      if (version >= TOPIC_ID_VERSION && next.some((p) => p.topicId === ZERO_UUID)) version = TOPIC_ID_VERSION - 1
+      const useTopicIds = version >= TOPIC_ID_VERSION
+      const sessionRequest = session.build(next, useTopicIds)
+      const request = fetchApi.createRequest({
+        replicaId: -1,
+        maxWaitMs: options.fetchMaxWaitMs,
+        minBytes: options.fetchMinBytes,
+        maxBytes,
+        isolationLevel: options.isolationLevel === 'read_committed' ? 1 : 0,
+        sessionId: sessionRequest.sessionId,
+        sessionEpoch: sessionRequest.sessionEpoch,
+        topics: requestTopics(sessionRequest.toSend),
+        forgottenTopicsData: forgottenTopics(sessionRequest.toForget),
+        rackId: '',
+      })
+      this.requestsSent++
+      const response = await sendRequest(connection, fetchApi, version, request, {
+        clientId: cluster.options.clientId,
+        timeoutMs: cluster.options.requestTimeoutMs + options.fetchMaxWaitMs,
+      })
+      if (this.#closed) return
+      this.#nodeFailures.delete(node)
+      this.#handleResponse(node, session, response, asked, next)
+    } catch {
+      // Connection lost or timed out: the broker may have dropped our session; back off this broker.
+      session.handleError()
+      if (this.#closed) return
+      const failures = this.#nodeFailures.get(node) ?? 0
+      this.#nodeFailures.set(node, failures + 1)
+      this.#nodeRetryAt.set(node, Date.now() + backoffMs(failures, cluster.options.retryBackoff))
+      this.#refreshMetadata()
+    } finally {
+      this.#busyNodes.delete(node)
+      for (const state of states) state.inFlight = false
+      this.#deps.buffer.unreserve(maxBytes)
+      this.wake()
+    }
+  }
+
+  #handleResponse(
+    node: number,
+    session: FetchSession,
+    response: FetchResponse,
+    asked: ReadonlyMap<string, Asked>,
+    next: readonly SessionPartition[],
+  ): void {
+    const { cluster } = this.#deps
+    for (const e of response.nodeEndpoints) cluster.metadata.addBroker({ nodeId: e.nodeId, host: e.host, port: e.port, rack: e.rack })
+    const nameById = new Map<string, string>()
+    for (const p of next) nameById.set(p.topicId, p.topic)
+    const answered: Array<{ topic: string; partition: number }> = []
+    for (const t of response.responses) {
+      const topic = t.topic !== '' ? t.topic : nameById.get(t.topicId)
+      if (topic === undefined) continue
+      for (const data of t.partitions) {
+        answered.push({ topic, partition: data.partitionIndex })
+        const a = asked.get(partitionKey(topic, data.partitionIndex))
+        if (a !== undefined) this.#handlePartition(a, data)
+      }
+    }
+    session.handleResponse(response.errorCode, response.sessionId, answered)
+    if (response.errorCode !== NONE && !SESSION_ERRORS.has(response.errorCode)) {
+      // A request-level error (throttling, version trouble): back off this broker and look again.
+      this.#nodeRetryAt.set(node, Date.now() + this.#deps.cluster.options.retryBackoff.initialMs)
+      this.#refreshMetadata()
+    }
+  }
+
+  #handlePartition(a: Asked, data: FetchResponsePartitionData): void {
+    const { subscriptions, buffer, options, cluster } = this.#deps
+    const state = a.state
+    // Stale: the partition was revoked, seeked or reset while the fetch was in flight.
+    if (subscriptions.get(state.topic, state.partition) !== state || state.generation !== a.generation) return
+    const code = data.errorCode
+    if (code === NONE) {
+      state.highWatermark = data.highWatermark
+      state.lastStableOffset = data.lastStableOffset
+      state.logStartOffset = data.logStartOffset
+      const records = data.records
+      if (records === null || records.length === 0 || state.state !== 'FETCHING' || state.buffered !== null) return
+      if (state.position !== a.fetchOffset) return
+      const fetch = new CompletedFetch({
+        generation: a.generation,
+        fetchOffset: a.fetchOffset,
+        records,
+        abortedTransactions: options.isolationLevel === 'read_committed' ? (data.abortedTransactions ?? []) : null,
+        checkCrcs: options.checkCrcs,
+      })
+      buffer.add(state, fetch)
+      return
+    }
+    if (REFRESH_METADATA.has(code)) {
+      // KIP-951: the broker may name the new leader; otherwise ask the cluster.
+      const hint = data.currentLeader
+      const hinted = hint.leaderId >= 0 && hint.leaderEpoch >= 0 && cluster.metadata.updateLeader(state.topic, state.partition, hint.leaderId, hint.leaderEpoch)
+      if (!hinted) {
+        state.retryAt = Date.now() + cluster.options.retryBackoff.initialMs
+        this.#refreshMetadata()
+      }
+      return
+    }
+    if (code === UNKNOWN_LEADER_EPOCH) {
+      state.retryAt = Date.now() + cluster.options.retryBackoff.initialMs
+      return
+    }
+    if (code === OFFSET_OUT_OF_RANGE) {
+      if (a.fetchOffset !== state.position) return
+      const strategy = this.#deps.resolver.defaultStrategy()
+      if (strategy === null) {
+        this.#fail(state, new KafkaOffsetOutOfRangeError(state, a.fetchOffset))
+      } else {
+        subscriptions.requestReset(state, strategy)
+        this.#deps.resolver.run()
+      }
+      return
+    }
+    const error = new KafkaBrokerError(code)
+    if (error.retriable) {
+      state.retryAt = Date.now() + cluster.options.retryBackoff.initialMs
+      return
+    }
+    this.#fail(state, error)
+  }
+
+  #fail(state: PartitionState, error: KafkaError): void {
+    this.#deps.subscriptions.fail(state, error)
+    this.#deps.onPartitionError(state, error)
+  }
+}
+
+function requestTopics(partitions: readonly SessionPartition[]): FetchRequestTopic[] {
+  const topics = new Map<string, { topic: string; topicId: string; partitions: FetchRequestPartition[] }>()
+  for (const p of partitions) {
+    let t = topics.get(p.topic)
+    if (t === undefined) {
+      t = { topic: p.topic, topicId: p.topicId, partitions: [] }
+      topics.set(p.topic, t)
+    }
+    t.partitions.push({
+      partition: p.partition,
+      currentLeaderEpoch: p.currentLeaderEpoch,
+      fetchOffset: p.fetchOffset,
+      lastFetchedEpoch: -1,
+      logStartOffset: -1n,
+      partitionMaxBytes: p.maxBytes,
+      replicaDirectoryId: ZERO_UUID,
+      highWatermark: NO_HIGH_WATERMARK,
+    })
+  }
+  return [...topics.values()]
+}
+
+function forgottenTopics(partitions: readonly SessionPartition[]): FetchRequestForgottenTopic[] {
+  const topics = new Map<string, { topic: string; topicId: string; partitions: number[] }>()
+  for (const p of partitions) {
+    const k = `${p.topic}\u0000${p.topicId}`
+    let t = topics.get(k)
+    if (t === undefined) {
+      t = { topic: p.topic, topicId: p.topicId, partitions: [] }
+      topics.set(k, t)
+    }
+    t.partitions.push(p.partition)
+  }
+  return [...topics.values()]
+}
+
+/** The request topics of a session request, for tests and diagnostics. */
+export const buildFetchTopics = requestTopics
+export const buildForgottenTopics = forgottenTopics

@@ -1,0 +1,274 @@
+/**
+ * Gives every assigned partition a valid position before it is fetched (Java
+ * `updateFetchPositions`): committed offsets for INITIALIZING partitions, ListOffsets for
+ * AWAIT_RESET ones, OffsetForLeaderEpoch for AWAIT_VALIDATION ones. One pass runs at a time; a
+ * request made meanwhile runs another pass after it. Failed lookups back off per partition.
+ */
+
+import type { Cluster } from '../cluster/cluster.js'
+import { KafkaBrokerError, KafkaError } from '../errors.js'
+import { backoffMs } from '../util/backoff.js'
+import { KafkaLogTruncationError, KafkaNoOffsetError } from './errors.js'
+import {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  endOffsetsForEpochs,
+  fetchCommittedOffsets,
+  listOffsets,
+  type LeaderAnswer,
+} from './offset-lookup.js'
+import type { ResolvedConsumerOptions } from './options.js'
+import type { PartitionState, ResetStrategy, SubscriptionState } from './subscription-state.js'
+
+export interface PositionResolverDeps {
+  readonly cluster: Cluster
+  readonly subscriptions: SubscriptionState
+  readonly options: ResolvedConsumerOptions
+  /** KIP-848 members send their id and epoch with OffsetFetch; null otherwise. */
+  readonly member: () => { memberId: string; memberEpoch: number } | null
+  /** A partition failed for good (no offset and no reset policy, truncation, authorization). */
+  readonly onFailed: (state: PartitionState, error: KafkaError) => void
+  /** Some partitions got a position (or failed): the fetcher may have work. */
+  readonly onProgress: () => void
+}
+
+const NONE = 0
+const UNKNOWN_LEADER_EPOCH = 75
+
+export class PositionResolver {
+  readonly #deps: PositionResolverDeps
+  #running = false
+  #again = false
+  #timer: NodeJS.Timeout | undefined
+  #closed = false
+  // Consecutive failures per partition key, for the backoff.
+  readonly #attempts = new Map<string, number>()
+
+  constructor(deps: PositionResolverDeps) {
+    this.#deps = deps
+  }
+
+  /** True when some partition waits for a lookup. */
+  hasWork(): boolean {
+    for (const p of this.#deps.subscriptions.all()) if (needsLookup(p)) return true
+    return false
+  }
+
+  /** Starts a pass (or queues one after the pass running now). */
+  run(): void {
+    if (this.#closed) return
+    if (this.#running) {
+      this.#again = true
+      return
+    }
+    this.#running = true
+    void this.#pass().finally(() => {
+      this.#running = false
+      this.#deps.onProgress()
+      if (this.#again) {
+        this.#again = false
+        this.run()
+      }
+    })
+  }
+
+  close(): void {
+    this.#closed = true
+    clearTimeout(this.#timer)
+  }
+
+  /** The reset the options ask for, or null for `'none'`. */
+  defaultStrategy(): ResetStrategy | null {
+    const policy = this.#deps.options.autoOffsetReset
+    return policy === 'none' ? null : policy
+  }
+
+  async #pass(): Promise<void> {
+    const now = Date.now()
+    const initializing: PartitionState[] = []
+    const resetting: PartitionState[] = []
+    const validating: PartitionState[] = []
+    let nextRetry = Infinity
+    for (const p of this.#deps.subscriptions.all()) {
+      if (!needsLookup(p)) continue
+      if (p.retryAt > now) {
+        nextRetry = Math.min(nextRetry, p.retryAt)
+        continue
+      }
+      if (p.state === 'INITIALIZING') initializing.push(p)
+      else if (p.state === 'AWAIT_RESET') resetting.push(p)
+      else validating.push(p)
+    }
+    const topics = [...new Set([...initializing, ...resetting, ...validating].map((p) => p.topic))]
+    if (topics.length > 0) {
+      try {
+        await this.#deps.cluster.ensureMetadata(topics)
+      } catch {
+        // Lookups below fail per partition and back off.
+      }
+    }
+    await Promise.all([this.#initialize(initializing), this.#reset(resetting), this.#validate(validating)])
+    if (nextRetry < Infinity) this.#schedule(nextRetry - Date.now())
+  }
+
+  #schedule(delay: number): void {
+    if (this.#closed) return
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => this.run(), Math.max(0, delay))
+    this.#timer.unref()
+  }
+
+  #backOff(p: PartitionState): void {
+    const n = this.#attempts.get(p.key) ?? 0
+    this.#attempts.set(p.key, n + 1)
+    const delay = backoffMs(n, this.#deps.cluster.options.retryBackoff)
+    p.retryAt = Date.now() + delay
+    this.#schedule(delay)
+  }
+
+  #succeeded(p: PartitionState): void {
+    this.#attempts.delete(p.key)
+  }
+
+  // A lookup error: retriable ones back off (and refresh metadata), others fail the partition.
+  #lookupFailed(p: PartitionState, error: unknown): void {
+    if (error instanceof KafkaError && !error.retriable) {
+      this.#deps.onFailed(p, error)
+      return
+    }
+    this.#deps.cluster.refreshMetadata().catch(() => {})
+    this.#backOff(p)
+  }
+
+  #applyDefaultReset(p: PartitionState): void {
+    const strategy = this.defaultStrategy()
+    if (strategy === null) this.#deps.onFailed(p, new KafkaNoOffsetError(p))
+    else this.#deps.subscriptions.requestReset(p, strategy)
+  }
+
+  async #initialize(states: readonly PartitionState[]): Promise<void> {
+    if (states.length === 0) return
+    const { subscriptions, options, cluster } = this.#deps
+    const generations = states.map((p) => p.generation)
+    const current = (p: PartitionState, i: number): boolean =>
+      p.generation === generations[i] && p.state === 'INITIALIZING' && subscriptions.get(p.topic, p.partition) === p
+    if (options.groupId === null) {
+      states.forEach((p) => this.#applyDefaultReset(p))
+      return
+    }
+    let committed
+    try {
+      committed = await fetchCommittedOffsets(cluster, options.groupId, states, {
+        deadline: Date.now() + cluster.options.defaultApiTimeoutMs,
+        member: this.#deps.member(),
+      })
+    } catch (error) {
+      states.forEach((p, i) => current(p, i) && this.#lookupFailed(p, error))
+      return
+    }
+    states.forEach((p, i) => {
+      if (!current(p, i)) return
+      this.#succeeded(p)
+      const found = committed.get(p.key) ?? null
+      if (found === null) {
+        this.#applyDefaultReset(p)
+        return
+      }
+      subscriptions.seek(p, found.offset, found.leaderEpoch)
+      p.committedOffset = found.offset
+    })
+  }
+
+  async #reset(states: readonly PartitionState[]): Promise<void> {
+    if (states.length === 0) return
+    const { subscriptions, options, cluster } = this.#deps
+    const readCommitted = options.isolationLevel === 'read_committed'
+    const generations = new Map(states.map((p) => [p, p.generation]))
+    const timestampOf = (s: ResetStrategy): bigint =>
+      s === 'earliest' ? EARLIEST_TIMESTAMP : s === 'latest' ? LATEST_TIMESTAMP : BigInt(s.timestamp)
+    const answers = await listOffsets(
+      cluster,
+      states.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: timestampOf(p.resetStrategy ?? 'latest') })),
+      readCommitted,
+    )
+    // A timestamp later than every record finds nothing: start at the end, as Java's by-duration reset.
+    const tooLate = states.filter((p) => {
+      const a = answers.get(p.key)
+      return a !== undefined && a.errorCode === NONE && a.offset < 0n && typeof p.resetStrategy === 'object'
+    })
+    if (tooLate.length > 0) {
+      const ends = await listOffsets(
+        cluster,
+        tooLate.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: LATEST_TIMESTAMP })),
+        readCommitted,
+      )
+      for (const [k, v] of ends) answers.set(k, v)
+    }
+    for (const p of states) {
+      const a = answers.get(p.key) as LeaderAnswer
+      if (a.errorCode !== NONE) {
+        if (p.generation === generations.get(p)) this.#lookupFailed(p, new KafkaBrokerError(a.errorCode))
+        continue
+      }
+      this.#succeeded(p)
+      subscriptions.completeReset(p, generations.get(p) as number, a.offset, a.leaderEpoch)
+    }
+  }
+
+  async #validate(states: readonly PartitionState[]): Promise<void> {
+    const { subscriptions, cluster } = this.#deps
+    const asking: PartitionState[] = []
+    for (const p of states) {
+      const leaderEpoch = cluster.metadata.partition(p.topic, p.partition)?.leaderEpoch ?? -1
+      // Nothing to check against: no epoch for the position, or none for the leader.
+      if (p.positionEpoch < 0 || leaderEpoch < 0) subscriptions.completeValidation(p, p.generation, leaderEpoch)
+      else asking.push(p)
+    }
+    if (asking.length === 0) return
+    const generations = new Map(asking.map((p) => [p, p.generation]))
+    const leaderEpochs = new Map(asking.map((p) => [p, cluster.metadata.partition(p.topic, p.partition)?.leaderEpoch ?? -1]))
+    const answers = await endOffsetsForEpochs(
+      cluster,
+      asking.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.positionEpoch })),
+    )
+    for (const p of asking) {
+      const generation = generations.get(p) as number
+      if (p.generation !== generation || p.state !== 'AWAIT_VALIDATION') continue
+      const a = answers.get(p.key) as LeaderAnswer
+      if (a.errorCode !== NONE) {
+        // Our metadata is ahead of that broker: wait for it rather than refreshing.
+        if (a.errorCode === UNKNOWN_LEADER_EPOCH) this.#backOff(p)
+        else this.#lookupFailed(p, new KafkaBrokerError(a.errorCode))
+        continue
+      }
+      this.#succeeded(p)
+      this.#completeValidation(p, generation, a, leaderEpochs.get(p) as number)
+    }
+  }
+
+  // Java SubscriptionState.maybeCompleteValidation.
+  #completeValidation(p: PartitionState, generation: number, a: LeaderAnswer, leaderEpoch: number): void {
+    const { subscriptions } = this.#deps
+    const strategy = this.defaultStrategy()
+    if (a.offset < 0n || a.leaderEpoch < 0) {
+      // The leader knows nothing of our epoch: where the log diverged is unknown.
+      if (strategy !== null) subscriptions.requestReset(p, strategy)
+      else this.#deps.onFailed(p, new KafkaLogTruncationError(p, p.position, null))
+      return
+    }
+    if (a.offset < p.position) {
+      if (strategy !== null) {
+        subscriptions.seek(p, a.offset, a.leaderEpoch, false)
+        p.validatedLeaderEpoch = leaderEpoch
+      } else {
+        this.#deps.onFailed(p, new KafkaLogTruncationError(p, p.position, a.offset))
+      }
+      return
+    }
+    subscriptions.completeValidation(p, generation, leaderEpoch)
+  }
+}
+
+function needsLookup(p: PartitionState): boolean {
+  return p.error === null && p.state !== 'FETCHING'
+}
