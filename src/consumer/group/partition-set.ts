@@ -1,0 +1,85 @@
+/**
+ * Sets of topic-partitions as plain values: the partitions a member owns, the ones a rebalance
+ * gives it, and the differences between the two that become revocations and additions.
+ */
+
+import type { TopicPartition } from '../membership.js'
+
+/** A map key for a partition; `\0` cannot appear in a topic name. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
+/** Orders by topic name (UTF-16 code units, as Java's `String.compareTo`), then partition number. */
+export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
+  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition
+}
+
+/** An immutable set of partitions, kept sorted so that listeners and requests see a stable order. */
+export class PartitionSet {
+  static readonly EMPTY = new PartitionSet([])
+
+  readonly #byKey: ReadonlyMap<string, TopicPartition>
+  readonly #sorted: readonly TopicPartition[]
+
+  constructor(partitions: Iterable<TopicPartition>) {
+    const byKey = new Map<string, TopicPartition>()
+    for (const p of partitions) {
+      const key = partitionKey(p.topic, p.partition)
+      if (!byKey.has(key)) byKey.set(key, { topic: p.topic, partition: p.partition })
+    }
+    this.#byKey = byKey
+    this.#sorted = [...byKey.values()].sort(compareTopicPartitions)
+  }
+
+  get size(): number {
+    return this.#sorted.length
+  }
+
+  has(topic: string, partition: number): boolean {
+    return this.#byKey.has(partitionKey(topic, partition))
+  }
+
+  /** The partitions, sorted by topic then partition. */
+  toArray(): readonly TopicPartition[] {
+    return this.#sorted
+  }
+
+  /** Partitions here that are not in `other`. */
+  minus(other: PartitionSet): TopicPartition[] {
+    return this.#sorted.filter((p) => !other.has(p.topic, p.partition))
+  }
+
+  union(other: Iterable<TopicPartition>): PartitionSet {
+    return new PartitionSet([...this.#sorted, ...other])
+  }
+
+  without(other: Iterable<TopicPartition>): PartitionSet {
+    const drop = new PartitionSet(other)
+    return new PartitionSet(this.#sorted.filter((p) => !drop.has(p.topic, p.partition)))
+  }
+
+  filter(keep: (p: TopicPartition) => boolean): PartitionSet {
+    return new PartitionSet(this.#sorted.filter(keep))
+  }
+
+  /** The topics, sorted. */
+  topics(): string[] {
+    return [...new Set(this.#sorted.map((p) => p.topic))]
+  }
+
+  /** Partition numbers grouped by topic, topics and numbers sorted: the wire shape of most requests. */
+  byTopic(): Array<{ topic: string; partitions: number[] }> {
+    const out: Array<{ topic: string; partitions: number[] }> = []
+    for (const p of this.#sorted) {
+      const last = out[out.length - 1]
+      if (last !== undefined && last.topic === p.topic) last.partitions.push(p.partition)
+      else out.push({ topic: p.topic, partitions: [p.partition] })
+    }
+    return out
+  }
+
+  equals(other: PartitionSet): boolean {
+    return this.size === other.size && this.#sorted.every((p) => other.has(p.topic, p.partition))
+  }
+}
