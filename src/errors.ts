@@ -175,6 +175,42 @@ export class KafkaConfigError extends KafkaError {
   }
 }
 
+/**
+ * A transactional operation failed, or the producer's transaction is in an error state. `abortable`
+ * says what to do next: true — abort the transaction and go on with the next one; false — the
+ * producer cannot continue and must be closed. The code and name are Kafka's when a broker's error
+ * caused it (TRANSACTION_ABORTABLE, UNKNOWN_MEMBER_ID …), or `TRANSACTION_ABORTED` for records
+ * dropped by `abortTransaction`.
+ * @category Error
+ */
+export class KafkaTransactionError extends KafkaError {
+  /** True when `abortTransaction` recovers the producer; false when only closing it is left. */
+  readonly abortable: boolean
+
+  constructor(message: string, options: { code: number; errorName: string; abortable: boolean; cause?: unknown }) {
+    super(message, { code: options.code, errorName: options.errorName, retriable: false, cause: options.cause })
+    this.abortable = options.abortable
+  }
+}
+
+/**
+ * Another producer with the same `transactionalId` took over (it called `initTransactions`, or the
+ * coordinator fenced this one after a transaction timeout). This producer can only be closed. The
+ * Java client raises ProducerFencedException.
+ * @category Error
+ */
+export class KafkaFencedError extends KafkaTransactionError {
+  constructor(message: string, options: { code?: number; cause?: unknown } = {}) {
+    const code = options.code ?? 90
+    super(message, {
+      code,
+      errorName: code === 47 ? 'INVALID_PRODUCER_EPOCH' : 'PRODUCER_FENCED',
+      abortable: false,
+      cause: options.cause,
+    })
+  }
+}
+
 /** Builds the typed error for a broker error code, or returns null for code 0 (no error). */
 export function errorFromCode(code: number, message?: string | null): KafkaBrokerError | null {
   if (code === 0) return null

@@ -87,6 +87,7 @@ export class Accumulator {
   readonly #queues = new Map<string, PartitionQueue[]>()
   #usedMemory = 0
   readonly #memoryWaiters: MemoryWaiter[] = []
+  #emptyWaiters: Array<() => void> = []
 
   constructor(batchSize: number, bufferMemory: number) {
     this.#batchSize = batchSize
@@ -205,6 +206,37 @@ export class Accumulator {
   remove(q: PartitionQueue, batch: ProducerBatch): void {
     const i = q.batches.indexOf(batch)
     if (i >= 0) q.batches.splice(i, 1)
+    if (this.#emptyWaiters.length > 0 && q.batches.length === 0 && this.isEmpty) {
+      for (const resolve of this.#emptyWaiters.splice(0)) resolve()
+    }
+  }
+
+  /** True when no partition holds a batch. */
+  get isEmpty(): boolean {
+    return this.nonEmptyQueues().next().done === true
+  }
+
+  /**
+   * Resolves once no partition holds a batch (every one was completed or failed). A batch split
+   * for MESSAGE_TOO_LARGE counts through its parts.
+   */
+  whenEmpty(): Promise<void> {
+    if (this.isEmpty) return Promise.resolve()
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve))
+  }
+
+  /**
+   * Makes every partition start its sequences anew at its next batch: the producer id or epoch
+   * changed (a transaction coordinator gave out a new one). Only while nothing is in flight.
+   */
+  resetSequenceState(): void {
+    for (const queues of this.#queues.values()) {
+      for (const q of queues) {
+        if (q === undefined) continue
+        q.sequenceEpoch = -1
+        q.lastStampedEpoch = -1
+      }
+    }
   }
 
   /** Records buffered (not yet finished) across all partitions. */

@@ -82,6 +82,15 @@ export class ProducerIdentity {
   }
 
   /**
+   * Takes the producer id and epoch a transaction coordinator gave out (InitProducerId for a
+   * transactional id, or EndTxn v5+, which bumps the epoch after every transaction).
+   */
+  adopt(producerId: bigint, epoch: number): void {
+    this.#producerId = producerId
+    this.#epoch = epoch
+  }
+
+  /**
    * Moves to the next epoch without asking the broker (idempotent producers only, KIP-360): the
    * broker accepts sequence 0 from a higher epoch of the same producer id. At the last epoch a new
    * producer id is needed instead.

@@ -18,6 +18,8 @@ import { Partitioner, type TopicPartitions } from './partitioner.js'
 import type { ProducerBatch, RecordCompletion, RecordMetadata } from './producer-batch.js'
 import { ProducerIdentity } from './producer-identity.js'
 import { Sender } from './sender.js'
+import { clusterTransactionIo } from './transaction-io.js'
+import { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset } from './transaction-manager.js'
 
 /** Record headers: an object of name → value, or a list when names repeat. */
 export type ProducerHeaders =
@@ -81,6 +83,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   readonly #accumulator: Accumulator
   readonly #partitioner: Partitioner
   readonly #identity: ProducerIdentity | null
+  readonly #transactions: TransactionManager | null
   readonly #sender: Sender
   readonly #events = new EventEmitter<ProducerEvents>()
   readonly #onClose: () => void
@@ -104,12 +107,27 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     this.#identity = this.#options.enableIdempotence
       ? new ProducerIdentity(cluster, this.#options.transactionalId, this.#options.transactionTimeoutMs)
       : null
+    const transactionalId = this.#options.transactionalId
+    this.#transactions =
+      transactionalId === null || this.#identity === null
+        ? null
+        : new TransactionManager({
+            transactionalId,
+            transactionTimeoutMs: this.#options.transactionTimeoutMs,
+            retryBackoffMs: this.#options.retryBackoffMs,
+            io: clusterTransactionIo(cluster, this.#options.requestTimeoutMs),
+            identity: this.#identity,
+            whenBuffersEmpty: () => this.#whenBuffersEmpty(),
+            wakeSender: () => this.#sender.wake(),
+            resetSequences: () => this.#accumulator.resetSequenceState(),
+          })
     this.#sender = new Sender({
       cluster,
       accumulator: this.#accumulator,
       options: this.#options,
       identity: this.#identity,
       onBatchFailed: (batch, error) => this.#emitFailure(batch, error),
+      transactions: this.#transactions,
     })
     this.#onClose = onClose
   }
@@ -137,7 +155,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   async connect(): Promise<void> {
     this.#assertOpen()
     await this.#cluster.fetchMetadata([])
-    await this.#identity?.ensure()
+    // A transactional producer gets its id from initTransactions, which also fences older instances.
+    if (this.#transactions === null) await this.#identity?.ensure()
     this.#state = 'connected'
   }
 
@@ -185,6 +204,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
 
   #send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     this.#assertOpen()
+    this.#transactions?.failIfNotReadyForSend()
     const topic = record.topic
     if (typeof topic !== 'string' || topic === '') {
       throw new KafkaRecordError('topic: expected a non-empty string', { code: 17, errorName: 'INVALID_TOPIC_EXCEPTION' })
@@ -289,6 +309,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     let partition: number
     try {
       partition = this.#choosePartition(record, input, partitions, size)
+      this.#transactions?.maybeAddPartition(record.topic, partition)
     } catch (error) {
       this.#accumulator.release(size)
       throw error
@@ -316,8 +337,105 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     return explicit
   }
 
-  #emitFailure(_batch: ProducerBatch, _error: KafkaError): void {
-    // Records' own promises carry the error; `send` turns those into deliveryError events.
+  #emitFailure(batch: ProducerBatch, error: KafkaError): void {
+    // Records' own promises carry the error; `send` turns those into deliveryError events. A lost
+    // record means the transaction cannot commit.
+    this.#transactions?.onBatchFailed(error, batch.attempts > 0)
+  }
+
+  // Resolves once every record accepted so far was delivered or failed, sending without linger.
+  async #whenBuffersEmpty(): Promise<void> {
+    this.#sender.beginFlush()
+    try {
+      for (;;) {
+        const tails = [...this.#pending.values()]
+        if (tails.length > 0) {
+          await Promise.allSettled(tails)
+          continue
+        }
+        if (this.#accumulator.isEmpty) return
+        await this.#accumulator.whenEmpty()
+      }
+    } finally {
+      this.#sender.endFlush()
+    }
+  }
+
+  /**
+   * Registers the `transactionalId` with its coordinator and gets a producer id and epoch; an older
+   * producer with the same id is fenced, and a transaction it left open is aborted. Call once,
+   * before the first transaction. Rejects with a {@link KafkaTimeoutError} after `maxBlockMs`: the
+   * call goes on in the background, and calling initTransactions again waits for it.
+   */
+  async initTransactions(): Promise<void> {
+    const transactions = this.#requireTransactions('initTransactions')
+    await transactions.initTransactions().wait(this.#options.maxBlockMs)
+    this.#state = 'connected'
+  }
+
+  /**
+   * Starts a transaction. Nothing is sent to the coordinator yet: records and offsets sent from now
+   * on join it until {@link commitTransaction} or {@link abortTransaction}.
+   */
+  beginTransaction(): void {
+    this.#requireTransactions('beginTransaction').beginTransaction()
+  }
+
+  /**
+   * Makes a consumer group's offsets part of the transaction, so that they are committed if and
+   * only if the transaction commits (consume-transform-produce, KIP-447). `offsets` are the next
+   * offsets to read (last processed + 1). `groupMetadata` is the consumer's group membership; a
+   * bare `{ groupId }` commits without fencing by generation.
+   */
+  async sendOffsetsToTransaction(
+    offsets: ReadonlyArray<TransactionOffset>,
+    groupMetadata: ConsumerGroupMetadata,
+  ): Promise<void> {
+    const transactions = this.#requireTransactions('sendOffsetsToTransaction')
+    await transactions.sendOffsetsToTransaction(offsets, groupMetadata).wait(this.#options.maxBlockMs)
+  }
+
+  /**
+   * Sends every buffered record, waits until each is acknowledged, then commits the transaction.
+   * If any record of the transaction failed, rejects with an abortable {@link KafkaTransactionError}:
+   * call {@link abortTransaction}. A {@link KafkaFencedError} (or any error that is not abortable)
+   * means the producer must be closed. After `maxBlockMs` it rejects with a
+   * {@link KafkaTimeoutError}; the commit goes on, and calling commitTransaction again waits for it.
+   */
+  async commitTransaction(): Promise<void> {
+    const transactions = this.#requireTransactions('commitTransaction')
+    await transactions.beginCommit().wait(this.#options.maxBlockMs)
+  }
+
+  /**
+   * Aborts the transaction: records not yet sent fail with a `TRANSACTION_ABORTED`
+   * {@link KafkaTransactionError}, those in flight are awaited, and the coordinator writes abort
+   * markers. Also the way out of an abortable error. Resumable after a timeout like commit.
+   */
+  async abortTransaction(): Promise<void> {
+    const transactions = this.#requireTransactions('abortTransaction')
+    await transactions.beginAbort().wait(this.#options.maxBlockMs)
+  }
+
+  #requireTransactions(operation: string): TransactionManager {
+    this.#assertOpen()
+    if (this.#transactions === null) {
+      throw new KafkaStateError(`${operation}: this producer is not transactional (set transactionalId)`)
+    }
+    return this.#transactions
+  }
+
+  // On close a transaction still open is aborted, as the Java producer does; one being committed
+  // or aborted is waited for.
+  async #endTransactionForClose(): Promise<void> {
+    const transactions = this.#transactions
+    if (transactions === null || !transactions.hasOngoingTransaction || transactions.hasFatalError) return
+    try {
+      const result = transactions.isCompleting ? transactions.pendingResult : transactions.beginAbort()
+      await result?.wait(this.#options.maxBlockMs)
+    } catch {
+      // Closing anyway; the coordinator aborts the transaction after transactionTimeoutMs.
+    }
   }
 
   /**
@@ -346,12 +464,14 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     if (this.#state === 'closed' || this.#state === 'closing') return
     this.#state = 'closing'
     try {
+      await this.#endTransactionForClose()
       if (options.flush !== false) {
         this.#sender.beginClose()
         await this.flush()
       }
     } finally {
       this.#state = 'closed'
+      this.#transactions?.close()
       this.#sender.stop()
       const error = new KafkaStateError('the producer was closed before this record was sent')
       this.#accumulator.rejectWaiters(error)

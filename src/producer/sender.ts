@@ -34,6 +34,16 @@ const DUPLICATE_SEQUENCE_NUMBER = 46
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 const UNKNOWN_PRODUCER_ID = 59
 
+/** What the sender needs to know of a transactional producer's transaction. */
+export interface SenderTransactionGate {
+  /** Whether the partition is part of the transaction yet (AddPartitionsToTxn done, or implicit). */
+  isSendToPartitionAllowed(topic: string, partition: number): boolean
+  /** The error that fails batches not yet sent (the transaction aborts or failed); null to send them. */
+  undrainedBatchError(): KafkaError | null
+  /** Highest Produce version for the transaction version in use. */
+  readonly maxProduceVersion: number
+}
+
 interface SenderDeps {
   readonly cluster: Cluster
   readonly accumulator: Accumulator
@@ -42,6 +52,8 @@ interface SenderDeps {
   readonly identity: ProducerIdentity | null
   /** Called when a batch fails for good, after its records were rejected. */
   readonly onBatchFailed: (batch: ProducerBatch, error: KafkaError) => void
+  /** The transaction of a transactional producer; absent otherwise. */
+  readonly transactions?: SenderTransactionGate | null
 }
 
 interface Drained {
@@ -118,7 +130,11 @@ export class Sender {
     const now = Date.now()
     const { cluster, accumulator } = this.#deps
     const identity = this.#deps.identity
+    const undrainedError = this.#deps.transactions?.undrainedBatchError() ?? null
+    if (undrainedError !== null) this.#failAll(undrainedError)
     if (identity !== null && !identity.ready) {
+      // initTransactions obtains a transactional producer's id; nothing is buffered before it.
+      if (identity.transactional) return
       identity.ensure().then(
         () => this.wake(),
         (error: unknown) => this.#failAll(error instanceof KafkaError ? error : new KafkaStateError(String(error))),
@@ -164,6 +180,8 @@ export class Sender {
   // When the head batch of a partition may go; Infinity while something else must happen first.
   #readyAt(q: PartitionQueue, batch: ProducerBatch, leader: number, now: number): number {
     const o = this.#deps.options
+    // A transaction's partition waits for AddPartitionsToTxn; the transaction manager wakes us.
+    if (this.#deps.transactions?.isSendToPartitionAllowed(q.topic, q.partition) === false) return Infinity
     if (q.inFlight > 0) {
       // Responses are ordered per connection only: never split a partition across two brokers.
       if (q.inFlightNode !== leader) return Infinity
@@ -267,7 +285,10 @@ export class Sender {
 
   async #send(node: number, connection: Connection, drained: Drained[]): Promise<void> {
     const { cluster, options, identity } = this.#deps
-    const version = cluster.versionOn(connection, produceApi)
+    const version = Math.min(
+      cluster.versionOn(connection, produceApi),
+      this.#deps.transactions?.maxProduceVersion ?? Number.POSITIVE_INFINITY,
+    )
     const encoded = await Promise.all(drained.map((d) => d.batch.encode(options.compressionType)))
     const byTopic = new Map<string, Array<{ index: number; records: Uint8Array }>>()
     drained.forEach((d, i) => {
@@ -381,7 +402,14 @@ export class Sender {
       // The broker lost track of this producer's sequence for the partition (state expired, or a
       // batch before this one is missing). Without transactions, a new epoch (KIP-360) restarts every
       // partition's sequences at 0; the batch itself is retried.
-      if (!identity.transactional) identity.bumpEpoch()
+      if (!identity.transactional) {
+        identity.bumpEpoch()
+      } else if (!q.ackedInEpoch || batch.baseSequence === q.ackedNextSequence) {
+        // Inside a transaction the epoch cannot move: the batch the broker expected next is lost,
+        // so it fails and the transaction must abort. Later batches are retried behind it.
+        this.#fail(q, batch, error)
+        return
+      }
       this.#scheduleRetry(batch, now)
       return
     }
