@@ -6,7 +6,7 @@
  * or any broker) and leaves the decision of what an error code means to the role that sent it.
  */
 
-import { KafkaBrokerError, KafkaConfigError, KafkaNetworkError, KafkaStateError } from '../errors.js'
+import { KafkaBrokerError, KafkaConfigError, KafkaNetworkError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
 import { negotiateApiVersions, type BrokerVersions } from '../network/api-versions.js'
 import type { Connection, SocketFactory } from '../network/connection.js'
 import { ConnectionPool, type BrokerEndpoint, type ConnectionPurpose } from '../network/connection-pool.js'
@@ -136,7 +136,10 @@ export class Cluster {
     if (target === 'any') return this.#anyEndpoint()
     if (target === 'controller') {
       const controller = this.metadata.broker(this.metadata.controllerId)
-      return controller ?? this.#anyEndpoint()
+      // A controller we just failed to reach has probably died, and our metadata still names it
+      // until the cluster fences it. Any other broker will do meanwhile: KRaft brokers forward
+      // controller requests, and a ZooKeeper-mode broker answers NOT_CONTROLLER, which refreshes.
+      return controller !== undefined && this.pool.isHealthy(controller) ? controller : this.#anyEndpoint()
     }
     if ('endpoint' in target) return target.endpoint
     const broker = this.metadata.broker(target.nodeId)
@@ -175,12 +178,17 @@ export class Cluster {
     build: (version: number) => Req,
     options: SendToOptions = {},
   ): Promise<Res> {
-    const connection = await this.connectionTo(target, options.purpose)
-    const version = this.#versionFor(connection, api)
-    return sendRequest(connection, api, version, build(version), {
-      clientId: this.options.clientId,
-      timeoutMs: options.timeoutMs,
-    })
+    try {
+      const connection = await this.connectionTo(target, options.purpose)
+      const version = this.#versionFor(connection, api)
+      return await sendRequest(connection, api, version, build(version), {
+        clientId: this.options.clientId,
+        timeoutMs: options.timeoutMs,
+      })
+    } catch (error) {
+      this.#afterSendFailure(target, error)
+      throw error
+    }
   }
 
   /** Sends a request the broker will not answer (Produce with acks=0). */
@@ -190,9 +198,28 @@ export class Cluster {
     build: (version: number) => Req,
     options: SendToOptions = {},
   ): Promise<void> {
-    const connection = await this.connectionTo(target, options.purpose)
-    const version = this.#versionFor(connection, api)
-    await sendOneWay(connection, api, version, build(version), { clientId: this.options.clientId })
+    try {
+      const connection = await this.connectionTo(target, options.purpose)
+      const version = this.#versionFor(connection, api)
+      await sendOneWay(connection, api, version, build(version), { clientId: this.options.clientId })
+    } catch (error) {
+      this.#afterSendFailure(target, error)
+      throw error
+    }
+  }
+
+  /**
+   * A broker we meant to reach (a leader, a coordinator, the controller) dropped or refused the
+   * connection, or did not answer in time: it may have died, and then leaders, coordinators and the
+   * controller move. Refresh the metadata in the background, as Java's NetworkClient does on a
+   * disconnect or a request timeout, so the caller's retry is routed by a fresh view rather than
+   * the one that sent it to a dead broker. 'any' is left out: Metadata requests themselves go
+   * there, and one failing must not start another.
+   */
+  #afterSendFailure(target: BrokerTarget, error: unknown): void {
+    if (target === 'any' || this.#closed) return
+    if (!(error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError)) return
+    if (this.#refreshing === undefined) this.refreshMetadata().catch(() => {})
   }
 
   /** The version of `api` negotiated on a connection. */
