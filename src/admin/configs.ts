@@ -157,6 +157,7 @@ const SOURCES: readonly ConfigSource[] = [
   'DYNAMIC_GROUP_CONFIG',
 ]
 
+// ConfigType is declared in wire-id order (UNKNOWN = 0 … PASSWORD = 9).
 const TYPES: readonly ConfigType[] = Object.values(ConfigType)
 
 const OP_CODES: Readonly<Record<AlterConfigOpType, number>> = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 }

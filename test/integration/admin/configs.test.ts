@@ -157,6 +157,26 @@ describe('Admin configs against the real broker', () => {
     await eventually(async () => expect((await dynamicConfigs('brokers', brokerId)).has(name)).toBe(false))
   })
 
+  it('reads and sets a broker logger’s level on that broker', async () => {
+    const logger = 'kafka.authorizer.logger'
+    const [before] = await admin.describeConfigs([{ type: 'broker-logger', name: brokerId }])
+    expect(before?.error).toBeNull()
+    expect(entry(before?.entries, 'root').value).toMatch(/^(TRACE|DEBUG|INFO|WARN|ERROR|FATAL|OFF)$/)
+    const original = entry(before?.entries, logger)
+    expect(original.source).toBe('DYNAMIC_BROKER_LOGGER_CONFIG')
+    const level = original.value === 'ERROR' ? 'WARN' : 'ERROR'
+    try {
+      const [set] = await admin.incrementalAlterConfigs([{ type: 'broker-logger', name: brokerId, ops: [{ op: 'SET', name: logger, value: level }] }])
+      expect(set?.error).toBeNull()
+      const [after] = await admin.describeConfigs([{ type: 'broker-logger', name: brokerId }])
+      expect(entry(after?.entries, logger).value).toBe(level)
+    } finally {
+      await admin.incrementalAlterConfigs([
+        { type: 'broker-logger', name: brokerId, ops: [{ op: 'SET', name: logger, value: original.value ?? 'WARN' }] },
+      ])
+    }
+  })
+
   it('reports an unknown config and a missing topic per resource without failing the others', async () => {
     const good = await newTopic('configs-good')
     const other = await newTopic('configs-badkey')
