@@ -45,7 +45,10 @@ export interface LeaderRoundOptions<R extends ResourceError> {
   send: (nodeId: number, partitions: readonly TopicPartitionRef[]) => Promise<Map<string, PartitionOutcome<R>>>
   /** The result of a partition that failed with `error`. */
   failed: (partition: TopicPartitionRef, error: KafkaError) => R
-  /** Send every partition to this broker instead of its leader (Java's `brokerId` option). */
+  /**
+   * Send every partition to this broker instead of its leader (Java's `brokerId` option). Its
+   * answers, and a failure to reach it, are then final rather than retried.
+   */
   brokerId?: number
 }
 
@@ -84,11 +87,12 @@ export async function sendToLeaders<R extends ResourceError>(
           } catch (error) {
             const e = error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error })
             // An unreachable leader has probably lost its partitions: look again after a refresh,
-            // unless the caller pinned the broker.
+            // unless the caller pinned the broker. Anything else is final: code 0 settles it, the
+            // result carries the error.
             const retry = e.retriable && options.brokerId === undefined
             for (const p of group) {
               outcomes.set(partitionKey(p.topic, p.partition), {
-                code: retry ? NOT_LEADER_OR_FOLLOWER : e.code === 0 ? -1 : e.code,
+                code: retry ? NOT_LEADER_OR_FOLLOWER : 0,
                 message: e.message,
                 result: options.failed(p, e),
               })
@@ -101,7 +105,11 @@ export async function sendToLeaders<R extends ResourceError>(
             if (outcome === undefined) {
               const e = new KafkaBrokerError(-1, `broker ${nodeId} did not answer for ${key}`)
               outcomes.set(key, { code: -1, message: e.message, result: options.failed(p, e) })
-            } else if (outcome.code === UNKNOWN_TOPIC_OR_PARTITION && options.brokerId === undefined) {
+            } else if (options.brokerId !== undefined) {
+              // A pinned broker's answer is final, NOT_LEADER_OR_FOLLOWER included: asking it again
+              // would get the same. Code 0 settles it; the result carries the error.
+              outcomes.set(key, { ...outcome, code: 0 })
+            } else if (outcome.code === UNKNOWN_TOPIC_OR_PARTITION) {
               // The leader has not heard of a partition our metadata knows: it is brand new or
               // just moved. The next round decides with fresh metadata.
               outcomes.set(key, { ...outcome, code: NOT_LEADER_OR_FOLLOWER })

@@ -177,8 +177,9 @@ describe('Admin cluster operations against the real broker', () => {
     expect(theirProducer?.CurrentTransactionStartOffset).toBe('None')
     expect(producers?.activeProducers[0]?.producerId).toBe(txn?.producerId)
 
-    const listed = await admin.listTransactions()
+    // Theirs first: other test files may start transactions meanwhile, so ours can only hold more.
     const theirList = parseTable(await tool('TransactionsCommand', ['--bootstrap-server', bootstrap(), 'list']))
+    const listed = await admin.listTransactions()
     const ourEntry = listed.find((l) => l.transactionalId === transactionalId)
     const theirEntry = theirList.find((l) => l.TransactionalId === transactionalId)
     expect(ourEntry).toEqual({
@@ -187,7 +188,7 @@ describe('Admin cluster operations against the real broker', () => {
       state: theirEntry?.TransactionState,
       coordinatorId: Number(theirEntry?.Coordinator),
     })
-    // Both list every transactional id the coordinator holds (other tests may add some meanwhile).
+    // Both list every transactional id the coordinators hold.
     for (const entry of theirList) expect(listed.map((l) => l.transactionalId)).toContain(entry.TransactionalId)
 
     const byState = await admin.listTransactions({ stateFilters: [TransactionState.COMPLETE_COMMIT] })
