@@ -920,6 +920,15 @@ export class TransactionManager {
           if (!commit) throw this.#fatal(this.#error(code, false, 'EndTxn(abort) failed'))
           throw this.#abortable(this.#error(code, true, 'EndTxn(commit) failed'))
         }
+        if (code === INVALID_TXN_STATE) {
+          throw this.#fatal(
+            this.#error(
+              code,
+              false,
+              `EndTxn(${commit ? 'commit' : 'abort'}) failed: the coordinator has no such open transaction (it may have run past transactionTimeoutMs and been aborted)`,
+            ),
+          )
+        }
         throw this.#fatalCode(code, `EndTxn(${commit ? 'commit' : 'abort'}) failed`)
       },
     )
