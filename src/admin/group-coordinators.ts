@@ -77,7 +77,8 @@ export async function groupRound<R extends ResourceError>(
         for (const groupId of members) {
           if (e.retriable) {
             ctx.cluster.forgetCoordinator('group', groupId)
-            outcomes.set(groupId, { code: ErrorCode.COORDINATOR_NOT_AVAILABLE, message: e.message, result: failed(groupId, e) })
+            const code = ErrorCode.COORDINATOR_NOT_AVAILABLE
+            outcomes.set(groupId, { code, message: e.message, result: failed(groupId, e) })
           } else {
             outcomes.set(groupId, { code: -1, message: e.message, result: failed(groupId, e) })
           }

@@ -138,7 +138,10 @@ function offsetFetchRequest(
         }))
   const stable = version >= 7 && requireStable
   if (version >= 8) {
-    return offsetFetchApi.createRequest({ groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: stable })
+    return offsetFetchApi.createRequest({
+      groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
+      requireStable: stable,
+    })
   }
   return offsetFetchApi.createRequest({ groupId, topics, requireStable: stable })
 }
@@ -148,17 +151,29 @@ function checkOffsetFetch(response: OffsetFetchResponse): void {
   throwGroupError(group?.errorCode ?? response.errorCode, null)
   const topics = group?.topics ?? response.topics
   // Offsets of a transaction still in flight: Java's admin waits for it to end.
-  for (const t of topics) for (const p of t.partitions) if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) throwGroupError(p.errorCode, null)
+  for (const t of topics) {
+    for (const p of t.partitions) {
+      if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT) throwGroupError(p.errorCode, null)
+    }
+  }
+}
+
+/** A topic of an OffsetFetch response, whichever version answered. */
+interface FetchedTopic {
+  readonly name: string
+  readonly topicId?: string
+  readonly partitions: OffsetFetchResponse['topics'][number]['partitions']
 }
 
 async function fetchedPartitions(ctx: AdminContext, response: OffsetFetchResponse): Promise<CommittedOffset[]> {
   const group = response.groups[0]
   // v8+ answer per group; v10 names topics by id only.
-  const topics: ReadonlyArray<{ name: string; topicId?: string; partitions: OffsetFetchResponse['topics'][number]['partitions'] }> =
-    group?.topics ?? response.topics
-  const nameOf = (t: { name: string; topicId?: string }): string | undefined =>
+  const topics: ReadonlyArray<FetchedTopic> = group?.topics ?? response.topics
+  const nameOf = (t: FetchedTopic): string | undefined =>
     t.name !== '' ? t.name : t.topicId === undefined ? undefined : ctx.cluster.metadata.topicName(t.topicId)
-  if (topics.some((t) => nameOf(t) === undefined)) ctx.cluster.applyMetadata(await ctx.cluster.fetchMetadata(null), null)
+  if (topics.some((t) => nameOf(t) === undefined)) {
+    ctx.cluster.applyMetadata(await ctx.cluster.fetchMetadata(null), null)
+  }
   const out: CommittedOffset[] = []
   for (const t of topics) {
     const topic = nameOf(t)
@@ -255,11 +270,7 @@ export async function alterConsumerGroupOffsets(
   for (const [key, result] of committed) settled.set(key, result)
   return offsets.map(
     (o) =>
-      settled.get(partitionKey(o.topic, o.partition)) ?? {
-        topic: o.topic,
-        partition: o.partition,
-        error: new KafkaBrokerError(-1, `the coordinator did not answer for ${partitionKey(o.topic, o.partition)}`),
-      },
+      settled.get(partitionKey(o.topic, o.partition)) ?? { topic: o.topic, partition: o.partition, error: noAnswer(o) },
   )
 }
 
@@ -293,13 +304,15 @@ export async function deleteConsumerGroupOffsets(
     (r) => throwGroupError(r.errorCode, null),
   )
   const codes = new Map<string, number>()
-  for (const t of response.topics) for (const p of t.partitions) codes.set(partitionKey(t.name, p.partitionIndex), p.errorCode)
+  for (const t of response.topics) {
+    for (const p of t.partitions) codes.set(partitionKey(t.name, p.partitionIndex), p.errorCode)
+  }
   return partitions.map((p) => {
     const code = codes.get(partitionKey(p.topic, p.partition))
     return {
       topic: p.topic,
       partition: p.partition,
-      error: code === undefined ? new KafkaBrokerError(-1, `the coordinator did not answer for ${partitionKey(p.topic, p.partition)}`) : resourceError(code, null),
+      error: code === undefined ? noAnswer(p) : resourceError(code, null),
     }
   })
 }
@@ -324,14 +337,16 @@ export async function resetConsumerGroupOffsets(
   if (group?.error != null && group.error.code !== ErrorCode.GROUP_ID_NOT_FOUND) throw group.error
   if (group?.error === null && group.state !== GroupState.EMPTY && group.state !== GroupState.DEAD) {
     throw new KafkaStateError(
-      `offsets of group ${groupId} can only be reset while it has no members; it is ${group.state} with ${group.members.length} member(s)`,
+      `offsets of group ${groupId} can only be reset while it has no members; ` +
+        `it is ${group.state} with ${group.members.length} member(s)`,
     )
   }
 
   const fresh = await freshTopicMetadata(ctx, [topic])
   const info = fresh.known.get(topic)
   if (info === undefined) {
-    throw new KafkaBrokerError(fresh.errors.get(topic) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} does not exist`)
+    const code = fresh.errors.get(topic) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+    throw new KafkaBrokerError(code, `topic ${topic} does not exist`)
   }
   const partitions = options.partitions ?? info.partitions.map((p) => p.partition)
 
@@ -353,7 +368,8 @@ export async function resetConsumerGroupOffsets(
   for (const t of targets) {
     const offset = t.error === null ? (t.offset >= 0n ? t.offset : latest.get(t.partition)) : undefined
     if (offset === undefined) {
-      results.set(t.partition, { topic, partition: t.partition, offset: -1n, error: t.error ?? new KafkaBrokerError(-1, 'no end offset') })
+      const error = t.error ?? new KafkaBrokerError(-1, `no end offset for ${partitionKey(topic, t.partition)}`)
+      results.set(t.partition, { topic, partition: t.partition, offset: -1n, error })
     } else {
       toCommit.push({ topic, partition: t.partition, offset })
     }
@@ -381,4 +397,8 @@ function topicById(fresh: FreshTopics, topicId: string): string | undefined {
 
 function noOffset(tp: TopicPartitionRef, error: KafkaError | null): CommittedOffset {
   return { topic: tp.topic, partition: tp.partition, offset: null, leaderEpoch: null, metadata: null, error }
+}
+
+function noAnswer(p: TopicPartitionRef): KafkaError {
+  return new KafkaBrokerError(-1, `the coordinator did not answer for ${partitionKey(p.topic, p.partition)}`)
 }

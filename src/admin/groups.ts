@@ -84,7 +84,10 @@ export interface ListGroupsOptions extends AdminCallOptions {
 /** A group as {@link listGroups} reports it. */
 export interface GroupListing {
   readonly groupId: string
-  /** The classic protocol type (`consumer`, `connect` …); `consumer` for KIP-848 groups; empty for groups that only commit offsets. */
+  /**
+   * The classic protocol type (`consumer`, `connect` …); `consumer` for KIP-848 groups; empty for
+   * groups that only commit offsets.
+   */
   readonly protocolType: string
   /** Null when the broker is too old to say (ListGroups before v4). */
   readonly state: GroupState | null
@@ -116,7 +119,10 @@ export interface MemberDescription {
 export interface GroupDescription extends ResourceError {
   readonly groupId: string
   readonly type: GroupType
-  /** For classic groups the protocol type (`consumer`, `connect` …, empty for offset-only groups); `consumer` for KIP-848 groups. */
+  /**
+   * For classic groups the protocol type (`consumer`, `connect` …, empty for offset-only groups);
+   * `consumer` for KIP-848 groups.
+   */
   readonly protocolType: string
   readonly state: GroupState
   /** The partition assignor in use (classic: the protocol the members agreed on; KIP-848: the server assignor). */
@@ -155,10 +161,10 @@ export async function listGroups(ctx: AdminContext, options: ListGroupsOptions =
         listGroupsApi,
         (version) => {
           if (states.length > 0 && version < 4) {
-            throw new KafkaUnsupportedVersionError(`broker ${nodeId} speaks ListGroups v${version}; filtering by state needs v4`)
+            throw new KafkaUnsupportedVersionError(`broker ${nodeId} speaks ListGroups v${version}; state filters need v4`)
           }
           if (types.length > 0 && version < 5) {
-            throw new KafkaUnsupportedVersionError(`broker ${nodeId} speaks ListGroups v${version}; filtering by type needs v5`)
+            throw new KafkaUnsupportedVersionError(`broker ${nodeId} speaks ListGroups v${version}; type filters need v5`)
           }
           return listGroupsApi.createRequest({ statesFilter: states, typesFilter: types })
         },
@@ -226,7 +232,7 @@ export async function describeGroups(
     deadline,
     'DescribeGroups',
   )
-  return groupIds.map((g) => results.get(g) ?? failedDescription(g, new KafkaBrokerError(-1, `no answer for group ${g}`)))
+  return groupIds.map((g) => results.get(g) ?? failedDescription(g, noAnswer(g)))
 }
 
 function failedDescription(groupId: string, error: KafkaError): GroupDescription {
@@ -273,13 +279,18 @@ async function describeConsumerGroups(
       continue
     }
     const result =
-      g.errorCode === 0 ? consumerGroupDescription(g, nodeId) : failedDescription(g.groupId, resourceError(g.errorCode, g.errorMessage) as KafkaError)
+      g.errorCode === 0
+        ? consumerGroupDescription(g, nodeId)
+        : failedDescription(g.groupId, new KafkaBrokerError(g.errorCode, g.errorMessage ?? undefined))
     outcomes.set(g.groupId, { code: g.errorCode, message: g.errorMessage, result })
   }
   return outcomes
 }
 
-function consumerGroupDescription(g: ConsumerGroupDescribeResponseDescribedGroup, coordinator: number): GroupDescription {
+function consumerGroupDescription(
+  g: ConsumerGroupDescribeResponseDescribedGroup,
+  coordinator: number,
+): GroupDescription {
   return {
     groupId: g.groupId,
     type: GroupType.CONSUMER,
@@ -332,7 +343,10 @@ async function describeClassicGroups(
     outcomes.set(g.groupId, {
       code,
       message,
-      result: code === 0 ? classicGroupDescription(g, nodeId) : failedDescription(g.groupId, resourceError(code, message) as KafkaError),
+      result:
+        code === 0
+          ? classicGroupDescription(g, nodeId)
+          : failedDescription(g.groupId, new KafkaBrokerError(code, message ?? undefined)),
     })
   }
   return outcomes
@@ -403,7 +417,11 @@ export async function deleteGroups(
           return new Map(
             response.results.map((r) => [
               r.groupId,
-              { code: r.errorCode, message: null, result: { groupId: r.groupId, error: resourceError(r.errorCode, null) } },
+              {
+                code: r.errorCode,
+                message: null,
+                result: { groupId: r.groupId, error: resourceError(r.errorCode, null) },
+              },
             ]),
           )
         },
@@ -413,5 +431,9 @@ export async function deleteGroups(
     deadline,
     'DeleteGroups',
   )
-  return groupIds.map((g) => results.get(g) ?? failed(g, new KafkaBrokerError(-1, `no answer for group ${g}`)))
+  return groupIds.map((g) => results.get(g) ?? failed(g, noAnswer(g)))
+}
+
+function noAnswer(groupId: string): KafkaError {
+  return new KafkaBrokerError(-1, `the coordinator did not answer for group ${groupId}`)
 }

@@ -8,7 +8,13 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { deleteRecordsApi } from '../protocol/messages/delete-records.js'
 import { listOffsetsApi } from '../protocol/messages/list-offsets.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
-import { partitionKey, sendToLeaders, uniquePartitions, type PartitionOutcome, type TopicPartitionRef } from './partition-routing.js'
+import {
+  partitionKey,
+  sendToLeaders,
+  uniquePartitions,
+  type PartitionOutcome,
+  type TopicPartitionRef,
+} from './partition-routing.js'
 import { groupByTopic } from './topic-partitions.js'
 
 /**
@@ -117,7 +123,10 @@ async function listOffsetsOnce(
   for (const q of queries) timestamps.set(partitionKey(q.topic, q.partition), specTimestamp(q.spec))
   const isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0
 
-  const send = async (leader: number, pending: readonly TopicPartitionRef[]): Promise<Map<string, PartitionOutcome<ListedOffset>>> => {
+  const send = async (
+    leader: number,
+    pending: readonly TopicPartitionRef[],
+  ): Promise<Map<string, PartitionOutcome<ListedOffset>>> => {
     const response = await ctx.cluster.sendTo(
       { nodeId: leader },
       listOffsetsApi,
@@ -152,13 +161,15 @@ async function listOffsetsOnce(
           leaderEpoch: p.errorCode === 0 && p.leaderEpoch >= 0 ? p.leaderEpoch : null,
           error: resourceError(p.errorCode, null),
         }
-        outcomes.set(partitionKey(t.name, p.partitionIndex), { code: leaderRetryCode(p.errorCode), message: null, result })
+        const code = leaderRetryCode(p.errorCode)
+        outcomes.set(partitionKey(t.name, p.partitionIndex), { code, message: null, result })
       }
     }
     return outcomes
   }
 
-  const results = await sendToLeaders(ctx, uniquePartitions(queries), { send, failed: failedLookup }, deadline, 'ListOffsets')
+  const unique = uniquePartitions(queries)
+  const results = await sendToLeaders(ctx, unique, { send, failed: failedLookup }, deadline, 'ListOffsets')
   return queries.map((q) => results.get(partitionKey(q.topic, q.partition)) ?? failedLookup(q, noAnswer(q)))
 }
 
@@ -190,7 +201,10 @@ export async function deleteRecords(
     error,
   })
 
-  const send = async (leader: number, pending: readonly TopicPartitionRef[]): Promise<Map<string, PartitionOutcome<DeletedRecords>>> => {
+  const send = async (
+    leader: number,
+    pending: readonly TopicPartitionRef[],
+  ): Promise<Map<string, PartitionOutcome<DeletedRecords>>> => {
     const response = await ctx.cluster.sendTo(
       { nodeId: leader },
       deleteRecordsApi,
@@ -216,7 +230,8 @@ export async function deleteRecords(
           lowWatermark: p.errorCode === 0 ? p.lowWatermark : -1n,
           error: resourceError(p.errorCode, null),
         }
-        outcomes.set(partitionKey(t.name, p.partitionIndex), { code: leaderRetryCode(p.errorCode), message: null, result })
+        const code = leaderRetryCode(p.errorCode)
+        outcomes.set(partitionKey(t.name, p.partitionIndex), { code, message: null, result })
       }
     }
     return outcomes

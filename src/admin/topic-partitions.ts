@@ -49,7 +49,9 @@ export async function freshTopicMetadata(ctx: AdminContext, topics: Iterable<str
     if (info !== undefined) known.set(t.name, info)
     else errors.set(t.name, t.errorCode === 0 ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : t.errorCode)
   }
-  for (const name of unique) if (!known.has(name) && !errors.has(name)) errors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+  for (const name of unique) {
+    if (!known.has(name) && !errors.has(name)) errors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+  }
   return { known, errors }
 }
 

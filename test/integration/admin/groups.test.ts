@@ -62,9 +62,11 @@ describe('Admin groups against the real broker', () => {
   it('lists, describes and deletes a classic group made by kcat’s balanced consumer, as ConsumerGroupCommand sees it', async () => {
     const groupId = unique('classic')
     // Consumes everything, waits for 3 more records, then leaves the group and exits.
-    const consumer = kcat(['-b', bootstrap(), '-G', groupId, '-c', String((await recordCount()) + 3), '-q', '-o', 'beginning', '-X', 'client.id=kcat-classic', topic], {
-      timeoutMs: 50_000,
-    })
+    const wanted = String((await recordCount()) + 3)
+    const consumer = kcat(
+      ['-b', bootstrap(), '-G', groupId, '-c', wanted, '-q', '-o', 'beginning', '-X', 'client.id=kcat-classic', topic],
+      { timeoutMs: 50_000 },
+    )
     const description = await stableWithOneMember(groupId)
     expect(description).toMatchObject({ type: GroupType.CLASSIC, protocolType: 'consumer', assignor: 'range', error: null })
     expect(description.groupEpoch).toBeNull()
@@ -150,7 +152,13 @@ describe('Admin groups against the real broker', () => {
     const described = await admin.describeGroups([missing, offsetsOnly])
     expect(described[0]?.error).toBeInstanceOf(KafkaBrokerError)
     expect(described[0]?.error?.code).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
-    expect(described[1]).toMatchObject({ groupId: offsetsOnly, type: GroupType.CLASSIC, protocolType: '', state: GroupState.EMPTY, error: null })
+    expect(described[1]).toMatchObject({
+      groupId: offsetsOnly,
+      type: GroupType.CLASSIC,
+      protocolType: '',
+      state: GroupState.EMPTY,
+      error: null,
+    })
 
     const deleted = await admin.deleteGroups([offsetsOnly, missing])
     expect(deleted[0]?.error).toBeNull()

@@ -42,7 +42,8 @@ async function produceTo(name: string, partition: number, count: number): Promis
 
 /** Offsets (and timestamps) of a partition's records as kcat reads them from the beginning. */
 async function kcatRead(name: string, partition: number): Promise<Array<{ offset: bigint; timestamp: number }>> {
-  const result = await kcat(['-b', bootstrap(), '-C', '-t', name, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%o %T\\n'])
+  const args = ['-b', bootstrap(), '-C', '-t', name, '-p', String(partition), '-o', 'beginning', '-e', '-q']
+  const result = await kcat([...args, '-f', '%o %T\\n'])
   expect(result.code, result.stderr).toBe(0)
   return result.stdout
     .split('\n')
@@ -75,7 +76,11 @@ async function produceWithTimestamps(name: string, topicId: string, batches: Rea
     const clientId = 'admin-offsets-test'
     const versions = await negotiateApiVersions(connection, { clientId, softwareName: 'kafkats-test', softwareVersion: '0' })
     for (const timestamps of batches) {
-      const records = timestamps.map((timestamp) => ({ timestamp: BigInt(timestamp), key: null, value: Buffer.from(`at-${timestamp}`) }))
+      const records = timestamps.map((timestamp) => ({
+        timestamp: BigInt(timestamp),
+        key: null,
+        value: Buffer.from(`at-${timestamp}`),
+      }))
       const response = await sendRequest(
         connection,
         produceApi,
@@ -95,7 +100,9 @@ async function produceWithTimestamps(name: string, topicId: string, batches: Rea
   }
 }
 
-function offsetsByPartition(results: ReadonlyArray<{ topic: string; partition: number; offset: bigint | null }>): Map<string, bigint | null> {
+function offsetsByPartition(
+  results: ReadonlyArray<{ topic: string; partition: number; offset: bigint | null }>,
+): Map<string, bigint | null> {
   return new Map(results.map((r) => [`${r.topic}-${r.partition}`, r.offset]))
 }
 
@@ -103,7 +110,9 @@ beforeAll(async () => {
   await createTopic(topic, 3)
   await Promise.all(COUNTS.map((count, partition) => produceTo(topic, partition, count)))
   // kcat's balanced consumer reads everything, commits on close and leaves the group empty.
-  const consumed = await kcat(['-b', bootstrap(), '-G', consumedGroup, '-c', String(TOTAL), '-q', '-o', 'beginning', topic], { timeoutMs: 40_000 })
+  const consumed = await kcat(['-b', bootstrap(), '-G', consumedGroup, '-c', String(TOTAL), '-q', '-o', 'beginning', topic], {
+    timeoutMs: 40_000,
+  })
   expect(consumed.code, consumed.stderr).toBe(0)
   await waitFor(
     async () => {
@@ -278,7 +287,9 @@ describe('Admin partition offsets and records against the real broker', () => {
     expect(results.slice(-2).map((r) => r.offset)).toEqual([0n, BigInt(kcatView.length)])
 
     // Without transactions the last stable offset is the high watermark.
-    const [committed] = await admin.listOffsets([{ topic: stamped, partition: 0, spec: 'latest' }], { isolationLevel: 'read_committed' })
+    const [committed] = await admin.listOffsets([{ topic: stamped, partition: 0, spec: 'latest' }], {
+      isolationLevel: 'read_committed',
+    })
     expect(committed?.offset).toBe(BigInt(kcatView.length))
   })
 

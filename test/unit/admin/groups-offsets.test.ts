@@ -9,7 +9,11 @@ import { ErrorCode } from '../../../src/protocol/error-codes.js'
 import { consumerProtocolAssignmentSchema } from '../../../src/protocol/messages/consumer-protocol-assignment.js'
 import { Writer } from '../../../src/protocol/writer.js'
 
-function encodeAssignment(version: number, topics: Array<{ topic: string; partitions: number[] }>, trailer?: Uint8Array): Uint8Array {
+function encodeAssignment(
+  version: number,
+  topics: Array<{ topic: string; partitions: number[] }>,
+  trailer?: Uint8Array,
+): Uint8Array {
   const w = new Writer()
   w.int16(version)
   consumerProtocolAssignmentSchema.encode(
