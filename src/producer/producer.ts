@@ -74,6 +74,10 @@ const noop = (): void => {}
  * - async: keep the promises of many sends and handle each as it settles;
  * - fire-and-forget: ignore the promise; failures are emitted as `deliveryError` and never become
  *   unhandled rejections.
+ *
+ * With a `transactionalId` the producer sends only inside transactions: {@link initTransactions}
+ * once, then per transaction {@link beginTransaction}, sends (and {@link sendOffsetsToTransaction}),
+ * and {@link commitTransaction} or {@link abortTransaction}.
  */
 export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | null> {
   readonly #cluster: Cluster
