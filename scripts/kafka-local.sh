@@ -7,7 +7,7 @@
 #   scripts/kafka-local.sh single-acquire <pid>       start or share the single node for process <pid>
 #   scripts/kafka-local.sh single-release <pid>       drop that lease; the last one stops a node it started
 #   scripts/kafka-local.sh cluster-start | cluster-stop
-#                                                     one controller (19093) + brokers 1..3 (19092/29092/39092)
+#                                                     one controller (9193) + brokers 1..3 (9192/9292/9392)
 #   scripts/kafka-local.sh cluster-kill <n>           SIGKILL broker n (1..3)
 #   scripts/kafka-local.sh cluster-restart <n>        start broker n again on its existing data
 #   scripts/kafka-local.sh status [single|cluster]    with an argument: exit 0 only if that is running
@@ -48,7 +48,8 @@ readonly SINGLE_PORT=${KAFKATS_SINGLE_PORT:-9092}
 readonly SINGLE_CONTROLLER_PORT=$((SINGLE_PORT + 1))
 # Lets a second test run on the same machine use its own cluster (with its own KAFKATS_KAFKA_WORK).
 readonly CLUSTER_PORT_OFFSET=${KAFKATS_CLUSTER_PORT_OFFSET:-0}
-readonly CLUSTER_CONTROLLER_PORT=$((19093 + CLUSTER_PORT_OFFSET))
+# Ports stay below Linux's ephemeral range (32768+), so an outgoing connection can never hold one.
+readonly CLUSTER_CONTROLLER_PORT=$((9193 + CLUSTER_PORT_OFFSET))
 readonly CLUSTER_CONTROLLER_ID=100
 # Any 16 bytes as base64url; fixed so that every node of a cluster agrees without coordination.
 readonly CLUSTER_ID=${KAFKATS_CLUSTER_ID:-a2Fma2F0cy10ZXN0LWNsdQ}
@@ -60,7 +61,7 @@ say() { echo "kafka-local: $*" >&2; }
 [[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_VERSION must look like 4.3.1, got '$KAFKA_VERSION'"
 (( KAFKA_MAJOR >= 3 )) || die "Kafka $KAFKA_VERSION is not supported (KRaft from Maven jars needs 3.x or newer)"
 
-cluster_broker_port() { echo $(($1 * 10000 + 9092 + CLUSTER_PORT_OFFSET)); }   # 19092, 29092, 39092
+cluster_broker_port() { echo $(($1 * 100 + 9092 + CLUSTER_PORT_OFFSET)); }   # 9192, 9292, 9392
 single_bootstrap() { echo "127.0.0.1:$SINGLE_PORT"; }
 cluster_bootstrap() {
   echo "127.0.0.1:$(cluster_broker_port 1),127.0.0.1:$(cluster_broker_port 2),127.0.0.1:$(cluster_broker_port 3)"

@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url'
 export const SINGLE_BOOTSTRAP = `127.0.0.1:${process.env.KAFKATS_SINGLE_PORT ?? '9092'}`
 const CLUSTER_PORT_OFFSET = Number(process.env.KAFKATS_CLUSTER_PORT_OFFSET ?? '0')
 
-/** Broker numbers of the local cluster; broker n has node id n and listens on 127.0.0.1:n9092. */
+/** Broker numbers of the local cluster; broker n has node id n and listens on 127.0.0.1:9092 + 100·n (9192, 9292, 9392). */
 export type ClusterBroker = 1 | 2 | 3
 
 export function clusterBrokerAddress(n: ClusterBroker): string {
-  return `127.0.0.1:${n * 10_000 + 9092 + CLUSTER_PORT_OFFSET}`
+  return `127.0.0.1:${n * 100 + 9092 + CLUSTER_PORT_OFFSET}`
 }
 
 export const CLUSTER_BOOTSTRAP = ([1, 2, 3] as const).map(clusterBrokerAddress).join(',')

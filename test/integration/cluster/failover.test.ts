@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Admin, ElectionType, ErrorCode, Kafka, KafkaError } from '../../../src/index.js'
 import {
   type ClusterBroker,
+  clusterBrokerAddress,
   kcat,
   killBroker,
   restartBroker,
@@ -192,7 +193,7 @@ describe.skipIf(skip)('failover on the three-broker cluster', () => {
     expect(withFenced.brokers.map((b) => [b.nodeId, b.isFenced])).toEqual(theirStates)
     expect(withFenced.brokers.find((b) => b.nodeId === 1)?.isFenced).toBe(true)
 
-    const [theirs] = await topicCommand(failoverTopic, '127.0.0.1:29092,127.0.0.1:39092')
+    const [theirs] = await topicCommand(failoverTopic, `${clusterBrokerAddress(2)},${clusterBrokerAddress(3)}`)
     expect(theirs?.leader).toBe(after.leader)
   })
 
