@@ -38,6 +38,11 @@ const INITIAL_EPOCH = 0
 const MAX_EPOCH = 2 ** 31 - 1
 const FETCH_SESSION_ID_NOT_FOUND = 70
 
+/** The epoch after `epoch` in an incremental session: 1, 2, … 2^31-1, then 1 again (0 means full). */
+export function nextSessionEpoch(epoch: number): number {
+  return epoch >= MAX_EPOCH ? 1 : epoch + 1
+}
+
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`
 }
@@ -129,7 +134,7 @@ export class FetchSession {
       this.#epoch = INITIAL_EPOCH
       return false
     }
-    this.#epoch = this.#epoch >= MAX_EPOCH ? 1 : this.#epoch + 1
+    this.#epoch = nextSessionEpoch(this.#epoch)
     return true
   }
 

@@ -91,9 +91,12 @@ export class OffsetCommitter {
     if (entries.length === 0) return this.#tail.catch(noop)
     this.#inFlight++
     const run = this.#tail.catch(noop).then(() => this.#commitNow(entries, deadline))
-    this.#tail = run.finally(() => {
-      this.#inFlight--
-    })
+    // The tail only orders commits; each caller sees its own outcome through `run`.
+    this.#tail = run
+      .finally(() => {
+        this.#inFlight--
+      })
+      .catch(noop)
     return run
   }
 

@@ -22,7 +22,7 @@ const build: MessageBuilder<Seen> = (record, batch) => ({
   epoch: batch.partitionLeaderEpoch,
 })
 
-function data(baseOffset: bigint, values: string[], txn?: { producerId: bigint }, compression = CompressionType.NONE): Promise<Buffer> {
+function data(baseOffset: bigint, values: string[], txn?: { producerId: bigint }, compression: CompressionType = CompressionType.NONE): Promise<Buffer> {
   return encodeRecordBatch({
     baseOffset,
     partitionLeaderEpoch: 5,
@@ -180,7 +180,7 @@ describe('CompletedFetch', () => {
   it('fails on a corrupt batch and stays before it', async () => {
     const good = await data(0n, ['ok'])
     const bad = await data(1n, ['broken'])
-    bad[bad.length - 1] ^= 0xff
+    bad.writeUInt8((bad[bad.length - 1] as number) ^ 0xff, bad.length - 1)
     const fetch = new CompletedFetch({
       generation: 0,
       fetchOffset: 0n,

@@ -131,6 +131,7 @@ export class FakeBroker {
           name: t.name,
           topicId: t.id,
           isInternal: false,
+          topicAuthorizedOperations: -2147483648,
           partitions: Array.from({ length: t.partitions }, (_, i) => ({
             errorCode: 0,
             partitionIndex: i,
@@ -146,6 +147,11 @@ export class FakeBroker {
     if (name === 'FindCoordinator') {
       const coordinator = { key: '', nodeId: 1, host: '127.0.0.1', port: this.port, errorCode: 0, errorMessage: null }
       return version >= 4 ? { coordinators: [coordinator] } : { ...coordinator }
+    }
+    if (name === 'OffsetFetch') {
+      // A group that has committed nothing.
+      const request = body as RequestOf<'OffsetFetch'>
+      return version >= 8 ? { groups: request.groups.map((g) => ({ groupId: g.groupId, errorCode: 0, topics: [] })) } : { errorCode: 0, topics: [] }
     }
     throw new Error(`fake broker: no handler for ${name}`)
   }
