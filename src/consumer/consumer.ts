@@ -207,7 +207,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       buffer: this.#buffer,
       maxRecords: this.#options.maxPollRecords,
       builder: (state) => this.#builder(state),
-      onTake: () => this.#membership?.polled(),
+      onPoll: () => this.#membership?.polled(),
+      pollIntervalMs: Math.min(1_000, Math.max(1, Math.floor(this.#options.maxPollIntervalMs / 3))),
       onPartitionError: (_state, error) => this.#reportError(error),
     })
     this.#listener = {
@@ -310,11 +311,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   /** Leaves the group (subscribe) or clears the assignment (assign), committing processed offsets first. */
   async unsubscribe(): Promise<void> {
     this.#assertOpen()
-    if (this.#membership !== null && this.#joined) {
+    await this.#commitAutomatically(this.#subscriptions.all())
+    const membership = this.#membership
+    // A membership serves one join: the next subscribe() makes a new one.
+    this.#membership = null
+    if (membership !== null && this.#joined) {
       this.#joined = false
-      await this.#membership.leave()
-    } else {
-      await this.#commitAutomatically(this.#subscriptions.all())
+      await membership.leave()
     }
     this.#subscriptions.set([])
     this.#subscription = null
@@ -565,7 +568,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     const subscription = this.#subscription
     if (membership === null || subscription === null || this.#joined) return
     this.#joined = true
-    membership.join(subscription).catch((error: unknown) => {
+    let joining: Promise<void>
+    try {
+      joining = membership.join(subscription)
+    } catch (error) {
+      joining = Promise.reject(error)
+    }
+    // Resolves at the first assignment; partitions arrive through `assigned` either way.
+    joining.catch((error: unknown) => {
       this.#joined = false
       this.#reportError(error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error }))
     })

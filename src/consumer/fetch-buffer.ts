@@ -104,9 +104,24 @@ export class FetchBuffer {
     return undefined
   }
 
-  /** Resolves at the next `add` or `notify`. */
-  waitForChange(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push(resolve))
+  /** Resolves at the next `add` or `notify`, or after `timeoutMs` when given. */
+  waitForChange(timeoutMs?: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (timeoutMs === undefined) {
+        this.#waiters.push(resolve)
+        return
+      }
+      const timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(done)
+        if (i >= 0) this.#waiters.splice(i, 1)
+        resolve()
+      }, timeoutMs)
+      const done = (): void => {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#waiters.push(done)
+    })
   }
 
   /** Wakes everything waiting in {@link waitForChange} (data, resume, stop, failure …). */

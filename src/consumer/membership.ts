@@ -67,13 +67,16 @@ export interface GroupMembership {
   /** The identity offset commits must carry now. */
   metadata(): GroupMetadata
   /**
-   * Called whenever the application takes records, for `maxPollIntervalMs`: a member that stops
-   * polling leaves the group so its partitions move to members that make progress.
+   * Called whenever the application takes records or waits for them (at least every second while
+   * it waits), for `maxPollIntervalMs`: a member whose application stops polling (a handler stuck,
+   * an iterator not advanced) leaves the group so its partitions move to members that make progress.
    */
   polled(): void
   /**
    * The coordinator rejected a commit because the generation moved on (ILLEGAL_GENERATION,
    * UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, STALE_MEMBER_EPOCH …): re-join as the protocol says.
+   * `generationId` is the generation (or member epoch) the rejected commit carried, so a late
+   * answer to an old commit need not reset a newer generation.
    */
-  commitRejected(errorCode: number): void
+  commitRejected(errorCode: number, generationId?: number): void
 }

@@ -63,8 +63,10 @@ export interface MessageSourceDeps<M> {
   readonly maxRecords: number
   /** The message builder of a partition (deserializes keys and values). */
   readonly builder: (state: PartitionState) => MessageBuilder<M>
-  /** Runs on every take (the membership's `polled`). */
-  readonly onTake: () => void
+  /** Runs whenever the application takes records or waits for them (the membership's `polled`). */
+  readonly onPoll: () => void
+  /** While waiting for data, `onPoll` runs at least this often (ms). */
+  readonly pollIntervalMs: number
   /** A partition failed while its records were decoded or deserialized. */
   readonly onPartitionError: (state: PartitionState, error: KafkaError) => void
 }
@@ -98,9 +100,11 @@ export class MessageSource<M extends Positioned> {
       const error = this.takeError()
       if (error !== undefined) consumption.stop(error)
       if (consumption.stopped) return null
+      // Waiting for records is polling too: the group must not think this member is stuck.
+      this.#deps.onPoll()
       const state = buffer.nextConsumable()
       if (state === undefined) {
-        await buffer.waitForChange()
+        await buffer.waitForChange(this.#deps.pollIntervalMs)
         continue
       }
       state.busy = true
@@ -144,7 +148,6 @@ export class MessageSource<M extends Positioned> {
     }
     // Seeked, revoked or failed while the batch was decoded: the chunk is stale.
     if (state.generation !== generation || state.buffered !== fetch) return null
-    this.#deps.onTake()
     // Nothing handed out since the last chunk means the application is done up to the position,
     // so skipped control and aborted batches count as processed too.
     const caughtUp = state.processedOffset === state.position

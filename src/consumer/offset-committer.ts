@@ -180,7 +180,7 @@ export class OffsetCommitter {
           continue
         }
         if (REJECTED.has(code)) {
-          membership?.commitRejected(code)
+          membership?.commitRejected(code, identity?.generationId)
           const name = errorCodeInfo(code).name
           throw new KafkaCommitFailedError(
             code,
