@@ -252,6 +252,49 @@ function transactionTests(target: Target): void {
     expect(await readCommitted(target.brokers, topic, 1)).toEqual(['after'])
   })
 
+  it('a record the broker rejects makes the commit fail as abortable; after the abort the next transaction commits', async () => {
+    const topic = `txn-tv${target.version}-${randomUUID()}`
+    const [created] = await admin.createTopics([
+      { topic, numPartitions: 1, replicationFactor: 1, configs: { 'max.message.bytes': '1024' } },
+    ])
+    expect(created?.error).toBeNull()
+    const producer = kafka.producer({ transactionalId: `txn-failed-record-${randomUUID()}` })
+    await producer.initTransactions()
+
+    producer.beginTransaction()
+    const small = producer.send({ topic, value: 'lost-with-the-transaction' })
+    await small
+    const large = producer.send({ topic, value: 'x'.repeat(4000) })
+    await expect(large).rejects.toMatchObject({ errorName: 'MESSAGE_TOO_LARGE' })
+    const commitError = await producer.commitTransaction().catch((e: unknown) => e)
+    expect(commitError).toBeInstanceOf(KafkaTransactionError)
+    expect(commitError).toMatchObject({ abortable: true, errorName: 'MESSAGE_TOO_LARGE' })
+    await expect(producer.send({ topic, value: 'refused' })).rejects.toThrow(/abort it first/)
+    await producer.abortTransaction()
+
+    producer.beginTransaction()
+    await producer.send({ topic, value: 'committed' })
+    await producer.commitTransaction()
+    await producer.disconnect()
+    expect(await readCommitted(target.brokers, topic, 1)).toEqual(['committed'])
+  })
+
+  it('closing the producer aborts the transaction it left open', async () => {
+    const topic = await topicWith(1)
+    const transactionalId = `txn-close-${randomUUID()}`
+    const producer = kafka.producer({ transactionalId })
+    await producer.initTransactions()
+    producer.beginTransaction()
+    await producer.send({ topic, value: 'never-committed' })
+    await producer.disconnect()
+    await waitFor(async () => (await describeTransaction(transactionalId)).state === TransactionState.COMPLETE_ABORT, {
+      timeoutMs: 30_000,
+      message: 'the transaction left open was aborted on close',
+    })
+    await commitOne(topic, 'after')
+    expect(await readCommitted(target.brokers, topic, 1)).toEqual(['after'])
+  })
+
   it('a transactional producer refuses to send outside a transaction', async () => {
     const topic = await topicWith(1)
     const producer: Producer = kafka.producer({ transactionalId: `txn-outside-${randomUUID()}` })
