@@ -128,6 +128,34 @@ export type { CustomPartitioner, PartitionerArgs, PartitionerChoice } from './pr
 export { KafkaRecordError } from './errors.js'
 export { KafkaTransactionError, KafkaFencedError } from './errors.js'
 export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transaction-manager.js'
+export { Consumer } from './consumer/consumer.js'
+export type {
+  ConsumerMessage,
+  ConsumerEvents,
+  ConsumerMetrics,
+  RunOptions,
+  SubscribeOptions,
+  RebalanceListener,
+  RebalanceEvent,
+  AutoCommitEvent,
+  SeekTarget,
+  AssignedPartition,
+  CommitOffset,
+  CommittedPartitionOffset,
+} from './consumer/consumer.js'
+export type { ConsumerBatch, EachMessage, EachBatch } from './consumer/run-loop.js'
+export type { ConsumerOptions, AutoOffsetReset, GroupProtocol, BuiltInAssignor, ConsumerAssignor, AssignorInput } from './consumer/options.js'
+export type { TopicPartition, Subscription, GroupMetadata } from './consumer/membership.js'
+export {
+  KafkaOffsetOutOfRangeError,
+  KafkaNoOffsetError,
+  KafkaLogTruncationError,
+  KafkaCommitFailedError,
+  KafkaHandlerError,
+  KafkaDeserializationError,
+} from './consumer/errors.js'
+export type { RecordHeader } from './protocol/record.js'
+export type { TimestampType } from './protocol/record-batch.js'
 export { bufferSerde, stringSerde, jsonSerde } from './serde/serde.js'
 export type { Serializer, Deserializer } from './serde/serde.js'
 export type { CompressionName } from './protocol/compression/index.js'
