@@ -7,6 +7,8 @@
 
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaStateError, type KafkaError } from '../errors.js'
+import { ClassicMembership } from './group/classic-membership.js'
+import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js'
 import type { AssignmentListener, GroupMembership } from './membership.js'
 import type { ResolvedConsumerOptions } from './options.js'
 
@@ -32,7 +34,14 @@ export type MembershipFactory = (context: MembershipContext) => GroupMembership
 
 /** The default factory: the group protocol named by `options.groupProtocol`. */
 export const createMembership: MembershipFactory = (context) => {
-  throw new KafkaStateError(
-    `group protocol ${JSON.stringify(context.options.groupProtocol)} is not available in this build; use assign() for group ${JSON.stringify(context.groupId)}`,
-  )
+  switch (context.options.groupProtocol) {
+    case 'classic':
+      return new ClassicMembership(context)
+    case 'consumer':
+      return new ConsumerProtocolMembership(context)
+    default:
+      throw new KafkaStateError(
+        `group protocol ${JSON.stringify(context.options.groupProtocol)} is not available in this build; use assign() for group ${JSON.stringify(context.groupId)}`,
+      )
+  }
 }

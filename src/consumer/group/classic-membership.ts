@@ -1,0 +1,619 @@
+/**
+ * The classic group protocol (Java `AbstractCoordinator` / `ConsumerCoordinator`).
+ *
+ * Two background activities drive the membership:
+ *
+ * - the rebalance loop: whenever a re-join is needed it gives up partitions as the rebalance
+ *   protocol says (eager: all of them; cooperative: those of topics no longer subscribed; all of
+ *   them as *lost* when the generation was reset), sends JoinGroup (re-sending at once on
+ *   MEMBER_ID_REQUIRED), runs the group's assignor when it is the leader, sends SyncGroup, and
+ *   hands the result to the consumer: eager assigns everything; cooperative revokes what moved
+ *   away, assigns what is new, and re-joins if it revoked anything so the next round can hand the
+ *   revoked partitions to their new owners;
+ * - the heartbeat loop: while the member has a generation (syncing or stable) it sends Heartbeat
+ *   every `heartbeatIntervalMs`. REBALANCE_IN_PROGRESS asks for a re-join; ILLEGAL_GENERATION,
+ *   UNKNOWN_MEMBER_ID and FENCED_INSTANCE_ID only count when the generation the heartbeat carried
+ *   is still the current one, so a late answer cannot reset a newer generation.
+ *
+ * A poll watchdog leaves the group when the application stops taking records for
+ * `maxPollIntervalMs`; the next `polled()` joins again. The leader re-joins when the partition
+ * count of a subscribed topic changes; pattern subscriptions are matched again on every refresh of
+ * the topic list.
+ */
+
+import { KafkaBrokerError, KafkaError, KafkaStateError } from '../../errors.js'
+import type { MetadataChanges } from '../../cluster/metadata-cache.js'
+import { ErrorCode, errorCodeInfo } from '../../protocol/error-codes.js'
+import type { JoinGroupResponse } from '../../protocol/messages/join-group.js'
+import { backoffMs } from '../../util/backoff.js'
+import type { MembershipContext } from '../group-factory.js'
+import type { GroupMembership, GroupMetadata, Subscription, TopicPartition } from '../membership.js'
+import type { ConsumerAssignor } from '../options.js'
+import { memberRebalanceProtocol, performAssignment, resolveAssignors, type RebalanceProtocol } from './assignor.js'
+import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js'
+import { CoordinatorLink } from './coordinator-link.js'
+import {
+  sendHeartbeat,
+  sendJoinGroup,
+  sendLeaveGroup,
+  sendSyncGroup,
+  type MemberIdentity,
+} from './classic-requests.js'
+import { PartitionSet } from './partition-set.js'
+import { PollWatchdog } from './poll-watchdog.js'
+import { SerialListener } from './serial-listener.js'
+import { SubscribedTopics } from './subscribed-topics.js'
+import { Wakeup } from './wakeup.js'
+
+/**
+ * Where the member stands. `joining`: JoinGroup in flight (no heartbeats: the coordinator holds the
+ * request and the session cannot expire meanwhile); `syncing`: SyncGroup in flight; `stable`:
+ * assignment received; `stale`: left after a poll timeout, waiting for the application.
+ */
+type Phase = 'idle' | 'joining' | 'syncing' | 'stable' | 'stale' | 'left' | 'failed'
+
+const NO_GENERATION = -1
+const JOIN_TIMEOUT_MARGIN_MS = 5_000
+
+/** Thrown inside a rebalance when `leave()` or a poll timeout cut it short. */
+class Interrupted extends Error {}
+
+export class ClassicMembership implements GroupMembership {
+  readonly #ctx: MembershipContext
+  readonly #link: CoordinatorLink
+  readonly #listener: SerialListener
+  readonly #assignors: ConsumerAssignor[]
+  readonly #protocol: RebalanceProtocol
+  readonly #instanceId: string | null
+  readonly #watchdog: PollWatchdog
+  readonly #rebalanceWake = new Wakeup()
+  readonly #heartbeatWake = new Wakeup()
+  #topics: SubscribedTopics | undefined
+
+  #phase: Phase = 'idle'
+  #memberId = ''
+  #generationId = NO_GENERATION
+  #protocolName: string | null = null
+  #leaderId = ''
+  #owned = PartitionSet.EMPTY
+  /** Why the next rebalance is needed; null when none is. */
+  #rejoinReason: string | null = null
+
+  /** Leader only: every member's topics, and the partition counts the last assignment used. */
+  #groupTopics: ReadonlySet<string> = new Set()
+  #assignedCounts: ReadonlyMap<string, number> | null = null
+  readonly #interestAdded = new Set<string>()
+  #stopMetadataFeed: (() => void) | undefined
+
+  #lastHeartbeatOk = 0
+  #closing = false
+  #closed: Promise<never>
+  #close: () => void = () => {}
+  #leaving: Promise<void> | undefined
+  #firstJoin: { resolve: () => void; reject: (error: unknown) => void; promise: Promise<void> } | undefined
+
+  constructor(context: MembershipContext) {
+    this.#ctx = context
+    this.#link = new CoordinatorLink(context.cluster, context.groupId)
+    this.#listener = new SerialListener(context.listener)
+    this.#assignors = resolveAssignors(context.options.partitionAssigners)
+    this.#protocol = memberRebalanceProtocol(this.#assignors)
+    this.#instanceId = context.options.groupInstanceId
+    this.#watchdog = new PollWatchdog(context.options.maxPollIntervalMs, () => this.#pollExpired())
+    this.#closed = new Promise<never>((_, reject) => {
+      this.#close = () => reject(new Interrupted())
+    })
+    this.#closed.catch(() => {})
+  }
+
+  /** The rebalance protocol this member follows (from its assignors). */
+  get rebalanceProtocol(): RebalanceProtocol {
+    return this.#protocol
+  }
+
+  /** The partitions the consumer was told it owns. */
+  get owned(): readonly TopicPartition[] {
+    return this.#owned.toArray()
+  }
+
+  /** Resolves once the member has received its first assignment; rejects if it fails before. */
+  join(subscription: Subscription): Promise<void> {
+    if (this.#phase !== 'idle') throw new KafkaStateError('this membership has already joined')
+    let resolve!: () => void
+    let reject!: (error: unknown) => void
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    this.#firstJoin = { resolve, reject, promise }
+    this.#topics = new SubscribedTopics(this.#ctx.cluster, subscription, () => this.#requestRejoin('pattern matches changed'))
+    this.#stopMetadataFeed = this.#ctx.cluster.onMetadataChange((changes) => this.#metadataChanged(changes))
+    this.#phase = 'joining'
+    this.#rejoinReason = 'joining'
+    this.#watchdog.start()
+    this.#topics.start()
+    void this.#rebalanceLoop()
+    void this.#heartbeatLoop()
+    return promise
+  }
+
+  resubscribe(subscription: Subscription): void {
+    if (this.#topics === undefined || this.#closing) return
+    this.#topics.set(subscription)
+    this.#topics.start()
+    this.#requestRejoin('subscription changed')
+  }
+
+  leave(): Promise<void> {
+    this.#leaving ??= this.#leave()
+    return this.#leaving
+  }
+
+  metadata(): GroupMetadata {
+    return {
+      groupId: this.#ctx.groupId,
+      generationId: this.#generationId,
+      memberId: this.#memberId,
+      groupInstanceId: this.#instanceId,
+    }
+  }
+
+  polled(): void {
+    this.#watchdog.polled()
+    if (this.#phase === 'stale') {
+      this.#phase = this.#generationId === NO_GENERATION ? 'joining' : 'stable'
+      this.#rebalanceWake.notify()
+    }
+  }
+
+  commitRejected(errorCode: number, generationId?: number): void {
+    const current = generationId === undefined || generationId === this.#generationId
+    switch (errorCode) {
+      case ErrorCode.REBALANCE_IN_PROGRESS:
+        this.#requestRejoin('a commit found a rebalance in progress')
+        break
+      case ErrorCode.ILLEGAL_GENERATION:
+        if (current) this.#resetGeneration(false, 'a commit carried an old generation')
+        break
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+        if (current) this.#resetGeneration(true, 'the coordinator does not know this member')
+        break
+      case ErrorCode.FENCED_INSTANCE_ID:
+        if (current) this.#fail(new KafkaBrokerError(errorCode, `group instance ${this.#instanceId} was fenced by a newer member`))
+        break
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The rebalance loop
+
+  async #rebalanceLoop(): Promise<void> {
+    let failures = 0
+    while (!this.#closing && this.#phase !== 'failed') {
+      if (this.#rejoinReason === null || this.#phase === 'stale') {
+        if (this.#phase === 'stale') await this.#giveUpPartitions()
+        await this.#rebalanceWake.sleep()
+        continue
+      }
+      try {
+        await this.#rebalance()
+        failures = 0
+      } catch (error) {
+        if (this.#closing) return
+        if (error instanceof Interrupted) continue
+        if (isFatal(error)) {
+          this.#fail(error as KafkaError)
+          return
+        }
+        await this.#sleep(backoffMs(failures++, this.#ctx.cluster.options.retryBackoff))
+      }
+    }
+  }
+
+  /** One rebalance: as many JoinGroup/SyncGroup rounds as it takes to get an assignment. */
+  async #rebalance(): Promise<void> {
+    const topics = this.#topics as SubscribedTopics
+    await this.#race(topics.refresh())
+    for (let attempt = 0; ; ) {
+      await this.#giveUpPartitions()
+      this.#check()
+      const reason = this.#rejoinReason ?? 'rejoining'
+      this.#rejoinReason = null
+      this.#phase = 'joining'
+
+      const join = await this.#race(
+        sendJoinGroup(
+          this.#link,
+          {
+            groupId: this.#ctx.groupId,
+            memberId: this.#memberId,
+            groupInstanceId: this.#instanceId,
+            sessionTimeoutMs: this.#ctx.options.sessionTimeoutMs,
+            rebalanceTimeoutMs: this.#ctx.options.maxPollIntervalMs,
+            protocols: this.#assignors.map((a) => ({
+              name: a.name,
+              metadata: encodeSubscription({
+                topics: topics.topics,
+                ownedPartitions: this.#owned.toArray(),
+                generationId: this.#generationId,
+              }),
+            })),
+            reason,
+          },
+          this.#rebalanceRequestTimeout(),
+        ),
+      )
+      this.#check()
+      if (join.errorCode !== ErrorCode.NONE) {
+        this.#rejoinReason = reason
+        await this.#joinFailed(join, attempt++)
+        continue
+      }
+
+      this.#memberId = join.memberId
+      this.#generationId = join.generationId
+      this.#protocolName = join.protocolName
+      this.#leaderId = join.leader
+      this.#phase = 'syncing'
+      this.#lastHeartbeatOk = Date.now()
+      this.#heartbeatWake.notify()
+
+      const identity = this.#identity()
+      const assignments = join.leader === join.memberId ? await this.#assign(join) : []
+      this.#check()
+      const sync = await this.#race(
+        sendSyncGroup(this.#link, identity, join.protocolName ?? '', assignments, this.#rebalanceRequestTimeout()),
+      )
+      this.#check()
+      if (sync.errorCode !== ErrorCode.NONE) {
+        this.#rejoinReason ??= `SyncGroup failed with ${errorCodeInfo(sync.errorCode).name}`
+        this.#syncFailed(sync.errorCode)
+        await this.#sleep(backoffMs(attempt++, this.#ctx.cluster.options.retryBackoff))
+        continue
+      }
+      this.#phase = 'stable'
+      await this.#complete(decodeAssignment(sync.assignment))
+      this.#firstJoin?.resolve()
+      return
+    }
+  }
+
+  /** Handles a JoinGroup error code; returns after any wait the error calls for, or throws. */
+  async #joinFailed(join: JoinGroupResponse, attempt: number): Promise<void> {
+    const code = join.errorCode
+    switch (code) {
+      case ErrorCode.MEMBER_ID_REQUIRED:
+        // KIP-394: the coordinator gave us our member id; join again with it straight away.
+        this.#memberId = join.memberId
+        return
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+        this.#memberId = ''
+        this.#generationId = NO_GENERATION
+        return
+      case ErrorCode.ILLEGAL_GENERATION:
+        this.#generationId = NO_GENERATION
+        return
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+        this.#link.forget()
+        break
+      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+      case ErrorCode.REBALANCE_IN_PROGRESS:
+        break
+      default:
+        // FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL, INVALID_SESSION_TIMEOUT,
+        // GROUP_AUTHORIZATION_FAILED, GROUP_MAX_SIZE_REACHED … end the membership.
+        if (!errorCodeInfo(code).retriable) throw new KafkaBrokerError(code, `JoinGroup for group ${this.#ctx.groupId} failed: ${errorCodeInfo(code).name}`)
+    }
+    await this.#sleep(backoffMs(attempt, this.#ctx.cluster.options.retryBackoff))
+  }
+
+  #syncFailed(code: number): void {
+    switch (code) {
+      case ErrorCode.REBALANCE_IN_PROGRESS:
+        return
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+        this.#memberId = ''
+        this.#generationId = NO_GENERATION
+        return
+      case ErrorCode.ILLEGAL_GENERATION:
+        this.#generationId = NO_GENERATION
+        return
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+        this.#link.forget()
+        return
+      default:
+        if (!errorCodeInfo(code).retriable) throw new KafkaBrokerError(code, `SyncGroup for group ${this.#ctx.groupId} failed: ${errorCodeInfo(code).name}`)
+    }
+  }
+
+  /** The leader's part: run the assignor the coordinator picked over every member's subscription. */
+  async #assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: Uint8Array }>> {
+    const members = join.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, ...decodeSubscription(m.metadata) }))
+    const groupTopics = new Set(members.flatMap((m) => m.topics))
+    this.#groupTopics = groupTopics
+    const newInterest = [...groupTopics].filter((t) => !(this.#topics as SubscribedTopics).topics.includes(t))
+    for (const t of newInterest) this.#interestAdded.add(t)
+    await this.#race(this.#ctx.cluster.refreshMetadata(groupTopics))
+    const counts = new Map<string, number>()
+    for (const topic of groupTopics) {
+      const info = this.#ctx.cluster.metadata.topic(topic)
+      if (info !== undefined) counts.set(topic, info.partitions.length)
+    }
+    this.#assignedCounts = counts
+    // KIP-814: a static leader that re-joined without changes keeps the current assignment.
+    if (join.skipAssignment) return []
+
+    const assignor = this.#assignors.find((a) => a.name === join.protocolName)
+    if (assignor === undefined) {
+      throw new KafkaStateError(`the coordinator chose assignor ${JSON.stringify(join.protocolName)}, which this member does not offer`)
+    }
+    const assignment = performAssignment(
+      assignor,
+      {
+        members: members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          topics: m.topics,
+          ownedPartitions: m.ownedPartitions,
+          generationId: m.generationId,
+          rackId: m.rackId,
+          userData: m.userData,
+        })),
+        partitionsPerTopic: counts,
+      },
+      assignor.rebalanceProtocol,
+    )
+    const version = Math.min(...members.map((m) => m.version))
+    return members.map((m) => ({ memberId: m.memberId, assignment: encodeAssignment(assignment.get(m.memberId) ?? [], version) }))
+  }
+
+  /** Hands the assignment to the consumer as the rebalance protocol says. */
+  async #complete(assigned: readonly TopicPartition[]): Promise<void> {
+    const next = new PartitionSet(assigned)
+    const subscribed = new Set((this.#topics as SubscribedTopics).topics)
+    if (this.#protocol === 'eager') {
+      this.#owned = next
+      await this.#listener.assigned(next.toArray())
+    } else {
+      const revoked = this.#owned.minus(next)
+      const added = next.minus(this.#owned)
+      if (revoked.length > 0) {
+        await this.#listener.revoked(revoked)
+        this.#owned = this.#owned.without(revoked)
+        // The revoked partitions go to their new owners in the next round.
+        this.#requestRejoin('partitions were revoked for other members')
+        this.#check()
+      }
+      this.#owned = this.#owned.union(added)
+      await this.#listener.assigned(added)
+    }
+    if (next.topics().some((t) => !subscribed.has(t))) this.#requestRejoin('the assignment has topics this member no longer subscribes to')
+    if (this.#isLeader() && this.#countsChanged()) this.#requestRejoin('partition counts changed during the rebalance')
+  }
+
+  /**
+   * Before joining: partitions the member can no longer vouch for go. After a generation reset they
+   * are lost (another member may own them already); eager members revoke everything; cooperative
+   * members keep what they own and revoke only topics they no longer subscribe to.
+   */
+  async #giveUpPartitions(): Promise<void> {
+    if (this.#owned.size === 0) return
+    if (this.#generationId === NO_GENERATION) {
+      const lost = this.#owned.toArray()
+      this.#owned = PartitionSet.EMPTY
+      await this.#listener.lost(lost)
+      return
+    }
+    if (this.#phase === 'stale') return
+    const subscribed = new Set((this.#topics as SubscribedTopics).topics)
+    const revoked = this.#protocol === 'eager' ? this.#owned.toArray() : this.#owned.toArray().filter((p) => !subscribed.has(p.topic))
+    if (revoked.length === 0) return
+    await this.#listener.revoked(revoked)
+    this.#owned = this.#owned.without(revoked)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Heartbeats
+
+  async #heartbeatLoop(): Promise<void> {
+    const interval = this.#ctx.options.heartbeatIntervalMs
+    let failures = 0
+    while (!this.#closing && this.#phase !== 'failed') {
+      if (!this.#shouldHeartbeat()) {
+        await this.#heartbeatWake.sleep()
+        continue
+      }
+      const identity = this.#identity()
+      const sentAt = Date.now()
+      let ok = true
+      try {
+        const code = await sendHeartbeat(this.#link, identity)
+        if (this.#closing) return
+        ok = code === ErrorCode.NONE
+        this.#heartbeatAnswered(code, identity)
+      } catch {
+        if (this.#ctx.cluster.isClosed) return
+        ok = false // the link forgot the coordinator; the next heartbeat looks it up again
+      }
+      if (ok) {
+        failures = 0
+        await this.#heartbeatWake.sleep(sentAt + interval - Date.now())
+      } else {
+        if (Date.now() - this.#lastHeartbeatOk > this.#ctx.options.sessionTimeoutMs) this.#link.forget()
+        await this.#heartbeatWake.sleep(Math.min(interval, backoffMs(failures++, this.#ctx.cluster.options.retryBackoff)))
+      }
+    }
+  }
+
+  #shouldHeartbeat(): boolean {
+    return (this.#phase === 'syncing' || this.#phase === 'stable') && this.#generationId !== NO_GENERATION
+  }
+
+  #heartbeatAnswered(code: number, sent: MemberIdentity): void {
+    const sameGeneration = sent.generationId === this.#generationId && sent.memberId === this.#memberId
+    switch (code) {
+      case ErrorCode.NONE:
+        this.#lastHeartbeatOk = Date.now()
+        return
+      case ErrorCode.REBALANCE_IN_PROGRESS:
+        this.#lastHeartbeatOk = Date.now()
+        // Keep heartbeating until JoinGroup goes out, so the session stays alive while partitions are revoked.
+        if (this.#phase === 'stable') this.#requestRejoin('the coordinator started a rebalance')
+        return
+      case ErrorCode.ILLEGAL_GENERATION:
+        if (sameGeneration) this.#resetGeneration(false, 'the coordinator moved to a newer generation')
+        return
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+        if (sameGeneration) this.#resetGeneration(true, 'the coordinator does not know this member (session expired?)')
+        return
+      case ErrorCode.FENCED_INSTANCE_ID:
+        if (sameGeneration) this.#fail(new KafkaBrokerError(code, `group instance ${this.#instanceId} was fenced by a newer member`))
+        return
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+        this.#link.forget()
+        return
+      default:
+        if (!errorCodeInfo(code).retriable) this.#fail(new KafkaBrokerError(code, `Heartbeat for group ${this.#ctx.groupId} failed`))
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leaving
+
+  /** `maxPollIntervalMs` passed without a poll: leave, so the group moves on without us. */
+  #pollExpired(): void {
+    if (this.#closing || this.#phase === 'idle' || this.#phase === 'failed' || this.#phase === 'stale') return
+    const memberId = this.#memberId
+    // Static members do not send LeaveGroup (KIP-345): the session timeout governs them.
+    if (this.#instanceId === null && memberId !== '') {
+      sendLeaveGroup(this.#link, this.#ctx.groupId, memberId, 'consumer poll timeout has expired').catch(() => {})
+    }
+    this.#memberId = ''
+    this.#generationId = NO_GENERATION
+    this.#phase = 'stale'
+    this.#rejoinReason ??= 'the application polled again after a poll timeout'
+    this.#rebalanceWake.notify()
+  }
+
+  async #leave(): Promise<void> {
+    if (this.#phase === 'idle') {
+      this.#phase = 'left'
+      return
+    }
+    this.#closing = true
+    this.#close()
+    this.#watchdog.stop()
+    this.#topics?.stop()
+    this.#stopMetadataFeed?.()
+    this.#rebalanceWake.notify()
+    this.#heartbeatWake.notify()
+    await this.#listener.idle()
+    if (this.#owned.size > 0) {
+      const owned = this.#owned.toArray()
+      this.#owned = PartitionSet.EMPTY
+      if (this.#generationId === NO_GENERATION) await this.#listener.lost(owned)
+      else await this.#listener.revoked(owned)
+    }
+    if (this.#instanceId === null && this.#memberId !== '' && this.#phase !== 'failed') {
+      await sendLeaveGroup(this.#link, this.#ctx.groupId, this.#memberId, 'the consumer is being closed').catch(() => {})
+    }
+    const own = new Set((this.#topics as SubscribedTopics | undefined)?.topics ?? [])
+    this.#ctx.cluster.removeTopicsOfInterest([...this.#interestAdded].filter((t) => !own.has(t)))
+    this.#memberId = ''
+    this.#generationId = NO_GENERATION
+    if (this.#phase !== 'failed') this.#phase = 'left'
+    this.#firstJoin?.reject(new KafkaStateError('the consumer left the group before it was assigned partitions'))
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  #requestRejoin(reason: string): void {
+    if (this.#closing || this.#phase === 'failed' || this.#phase === 'idle') return
+    this.#rejoinReason ??= reason
+    this.#rebalanceWake.notify()
+  }
+
+  /** The coordinator no longer knows our generation (or member): partitions are lost, join again. */
+  #resetGeneration(memberToo: boolean, reason: string): void {
+    this.#generationId = NO_GENERATION
+    if (memberToo) this.#memberId = ''
+    if (this.#phase === 'stable' || this.#phase === 'syncing') this.#phase = 'joining'
+    this.#requestRejoin(reason)
+  }
+
+  #fail(error: KafkaError): void {
+    if (this.#phase === 'failed' || this.#closing) return
+    this.#phase = 'failed'
+    this.#watchdog.stop()
+    this.#topics?.stop()
+    this.#rebalanceWake.notify()
+    this.#heartbeatWake.notify()
+    // The member is out of the group: what it owned may already be someone else's.
+    if (this.#owned.size > 0) {
+      const lost = this.#owned.toArray()
+      this.#owned = PartitionSet.EMPTY
+      void this.#listener.lost(lost)
+    }
+    this.#firstJoin?.reject(error)
+    this.#ctx.onFatalError(error)
+  }
+
+  #metadataChanged(changes: MetadataChanges): void {
+    if (this.#closing) return
+    const topics = this.#topics
+    if (topics?.isPattern === true && changes.removed.some((t) => topics.topics.includes(t))) {
+      topics.refresh().then((changed) => changed && this.#requestRejoin('pattern matches changed'), () => {})
+    }
+    if (this.#isLeader() && this.#phase === 'stable' && this.#countsChanged()) {
+      this.#requestRejoin('partition counts of subscribed topics changed')
+    }
+  }
+
+  /** Leader: do the partition counts of the group's topics differ from those it assigned? */
+  #countsChanged(): boolean {
+    const assigned = this.#assignedCounts
+    if (assigned === null) return false
+    for (const topic of this.#groupTopics) {
+      const now = this.#ctx.cluster.metadata.topic(topic)?.partitions.length
+      if (now !== assigned.get(topic)) return true
+    }
+    return false
+  }
+
+  #isLeader(): boolean {
+    return this.#memberId !== '' && this.#leaderId === this.#memberId
+  }
+
+  #identity(): MemberIdentity {
+    return { groupId: this.#ctx.groupId, memberId: this.#memberId, generationId: this.#generationId, groupInstanceId: this.#instanceId }
+  }
+
+  #rebalanceRequestTimeout(): number {
+    return Math.max(this.#ctx.cluster.options.requestTimeoutMs, this.#ctx.options.maxPollIntervalMs + JOIN_TIMEOUT_MARGIN_MS)
+  }
+
+  /** Stops a rebalance once `leave()` began or a poll timeout made the member leave; a new re-join request does not. */
+  #check(): void {
+    if (this.#closing || this.#phase === 'stale') throw new Interrupted()
+  }
+
+  /** Waits for `promise`, unless `leave()` comes first. */
+  #race<T>(promise: Promise<T>): Promise<T> {
+    promise.catch(() => {})
+    return Promise.race([promise, this.#closed])
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return this.#race(new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  }
+}
+
+function isFatal(error: unknown): boolean {
+  if (!(error instanceof KafkaError)) return true
+  if (error instanceof KafkaBrokerError) return !error.retriable && error.code !== ErrorCode.REBALANCE_IN_PROGRESS
+  return !error.retriable
+}

@@ -1,0 +1,50 @@
+/**
+ * How a membership reaches its group coordinator: FindCoordinator (cached by the cluster), then the
+ * request on the broker's 'group' connection, so that heartbeats and rebalances never wait behind
+ * a long-polling fetch to the same broker. A coordinator that cannot be reached, or that says it is
+ * not the coordinator any more, is forgotten so the next request looks it up again.
+ */
+
+import type { Cluster } from '../../cluster/cluster.js'
+import { KafkaNetworkError, KafkaTimeoutError } from '../../errors.js'
+import type { ApiDescriptor } from '../../protocol/api.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+
+export class CoordinatorLink {
+  readonly #cluster: Cluster
+  readonly #groupId: string
+
+  constructor(cluster: Cluster, groupId: string) {
+    this.#cluster = cluster
+    this.#groupId = groupId
+  }
+
+  get cluster(): Cluster {
+    return this.#cluster
+  }
+
+  /** Sends one request to the coordinator; rejects with the cluster's network, timeout or lookup errors. */
+  async send<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, timeoutMs?: number): Promise<Res> {
+    const nodeId = await this.#cluster.coordinator('group', this.#groupId)
+    try {
+      return await this.#cluster.sendTo({ nodeId }, api, build, { purpose: 'group', timeoutMs })
+    } catch (error) {
+      if (error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError) this.forget()
+      throw error
+    }
+  }
+
+  /**
+   * True (and the coordinator forgotten) for the codes that say the group lives elsewhere now:
+   * NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE.
+   */
+  moved(errorCode: number): boolean {
+    if (errorCode !== ErrorCode.NOT_COORDINATOR && errorCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE) return false
+    this.forget()
+    return true
+  }
+
+  forget(): void {
+    this.#cluster.forgetCoordinator('group', this.#groupId)
+  }
+}
