@@ -58,7 +58,7 @@ export interface ConsumerGroupMetadata {
   readonly groupInstanceId?: string | null
 }
 
-/** One partition's offset for {@link Producer.sendOffsetsToTransaction}. */
+/** One partition's offset for `Producer.sendOffsetsToTransaction`. */
 export interface TransactionOffset {
   readonly topic: string
   readonly partition: number
@@ -506,7 +506,7 @@ export class TransactionManager {
       return
     }
     throw new KafkaStateError(
-      `cannot ${operation}: the previous call to ${pending.result.operation} did not finish in time and must be called again`,
+      `cannot ${operation}: ${pending.result.operation} has not completed; call ${pending.result.operation} again to wait for it`,
     )
   }
 
@@ -517,7 +517,7 @@ export class TransactionManager {
         this.#pending = null
       } else if (pending.state !== target) {
         throw new KafkaStateError(
-          `cannot ${operation}: the previous call to ${pending.result.operation} did not finish in time and must be called again`,
+          `cannot ${operation}: ${pending.result.operation} has not completed; call ${pending.result.operation} again to wait for it`,
         )
       } else {
         return pending.result

@@ -240,7 +240,7 @@ describe('initTransactions', () => {
     )
     const first = h.txn.initTransactions()
     await expect(first.wait(20)).rejects.toBeInstanceOf(KafkaTimeoutError)
-    expect(() => h.txn.beginTransaction()).toThrow(/initTransactions did not finish in time/)
+    expect(() => h.txn.beginTransaction()).toThrow(/initTransactions has not completed/)
     expect(() => h.txn.beginCommit()).toThrow(KafkaStateError)
     const again = h.txn.initTransactions()
     expect(again).toBe(first)
