@@ -13,7 +13,7 @@
 
 import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
 import { retry } from '../cluster/retry.js'
-import { KafkaBrokerError, KafkaNetworkError, KafkaTimeoutError } from '../errors.js'
+import { KafkaBrokerError, KafkaNetworkError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
 import { sendRequest } from '../network/send-request.js'
 import type { ApiDescriptor } from '../protocol/api.js'
@@ -298,9 +298,4 @@ export function endOffsetsForEpochs(cluster: Cluster, queries: readonly EpochQue
     }
     return answers
   })
-}
-
-/** True for a timeout error of {@link fetchCommittedOffsets} that may pass on a later attempt. */
-export function isLookupTimeout(error: unknown): boolean {
-  return error instanceof KafkaTimeoutError
 }

@@ -39,7 +39,7 @@ afterAll(() => kafka.close())
 
 describe('isolation levels', () => {
   it('the log holds the aborted records (kcat, read_uncommitted)', async () => {
-    const read = await kcat(['-C', '-b', bootstrap(), '-t', topic, '-o', 'beginning', '-c', '10', '-e', '-q'], { timeoutMs: 60_000 })
+    const read = await kcat(['-C', '-b', bootstrap(), '-t', topic, '-o', 'beginning', '-c', '10', '-e', '-q', '-X', 'isolation.level=read_uncommitted'], { timeoutMs: 60_000 })
     expect(read.code, read.stderr).toBe(0)
     expect(read.stdout.split('\n').filter((l) => l !== '').sort()).toEqual([...committed, ...aborted].sort())
   })
