@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Kafka, KafkaNoOffsetError, KafkaOffsetOutOfRangeError, stringSerde, type Consumer } from '../../../src/index.js'
+import { Kafka, KafkaNoOffsetError, KafkaOffsetOutOfRangeError, stringSerde, type Consumer, type ConsumerOptions } from '../../../src/index.js'
 import { bootstrap, waitFor } from '../../support/kafka.js'
 import { consume, newTopic, produce } from './helpers.js'
 
@@ -28,8 +28,8 @@ afterAll(() => kafka.close())
 const p0 = () => ({ topic, partition: 0 })
 const p1 = () => ({ topic, partition: 1 })
 
-function consumer(options: Parameters<typeof kafka.consumer>[0] = {}): Consumer<Buffer | null, string | null> {
-  return kafka.consumer({ ...options, valueDeserializer: stringSerde })
+function consumer(options: ConsumerOptions<Buffer | null, string | null> = {}): Consumer<Buffer | null, string | null> {
+  return kafka.consumer<Buffer | null, string | null>({ ...options, valueDeserializer: stringSerde })
 }
 
 describe('autoOffsetReset', () => {
