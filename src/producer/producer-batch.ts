@@ -111,6 +111,14 @@ export class ProducerBatch {
     for (const waiter of this.#doneWaiters?.splice(0) ?? []) waiter()
   }
 
+  /**
+   * Marks a batch whose records moved to other batches (a split) as finished once those are: its
+   * own records are settled by them, and whoever waits for this batch (flush) waits for them.
+   */
+  retireInto(parts: readonly ProducerBatch[]): void {
+    void Promise.all(parts.map((p) => p.whenDone())).then(() => this.#finish())
+  }
+
   /** Resolves every record with its offset. */
   complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
     if (this.done) return

@@ -438,6 +438,7 @@ export class Sender {
     const after = parts.reduce((n, p) => n + p.sizeBytes, 0)
     const i = q.batches.indexOf(batch)
     q.batches.splice(i, 1, ...parts)
+    batch.retireInto(parts)
     this.#deps.accumulator.release(before - after)
     if (this.#deps.identity !== null) this.#rewind(q)
   }

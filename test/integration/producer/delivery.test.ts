@@ -146,6 +146,20 @@ describe('bad input', () => {
     expect((await readAll(topic, 2)).map((r) => r.value)).toEqual(['small-1', 'small-2'])
   })
 
+  it('flush waits for records of a batch the broker made the producer split', async () => {
+    const topic = await topicWith(1, { 'max.message.bytes': '3000' })
+    const producer = kafka.producer({ lingerMs: 100 })
+    const sends = Array.from({ length: 8 }, (_, i) => producer.send({ topic, value: `${i}-${'s'.repeat(900)}` }))
+    const settled = Promise.allSettled(sends)
+    await producer.flush()
+    // flush resolved, so every record has settled: the promises are already done.
+    const outcome = await Promise.race([settled, new Promise((resolve) => setImmediate(() => resolve('pending')))])
+    expect(outcome).not.toBe('pending')
+    await producer.disconnect()
+    expect((await settled).every((s) => s.status === 'fulfilled')).toBe(true)
+    expect(await readAll(topic, 8)).toHaveLength(8)
+  })
+
   it('a partition the topic does not have is a typed error at once', async () => {
     const topic = await topicWith(2)
     const producer = kafka.producer()

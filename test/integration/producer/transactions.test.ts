@@ -325,7 +325,7 @@ const tv1Work = join(tmpdir(), 'kafkats-kafka-tv1')
 const tv1Env = (): NodeJS.ProcessEnv => ({
   ...process.env,
   KAFKATS_KAFKA_WORK: tv1Work,
-  KAFKATS_SINGLE_PORT: process.env.KAFKATS_TV1_PORT ?? '9392',
+  KAFKATS_SINGLE_PORT: process.env.KAFKATS_TV1_PORT ?? '9592',
   KAFKATS_KAFKA_HEAP: '384m',
   KAFKATS_EXTRA_PROPS: join(tv1Work, 'tv1.properties'),
 })
