@@ -10,7 +10,7 @@
  *   runs (C1 only, serial GC, 256 MiB heap) and so understates what the Java client can do.
  */
 
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClientJob, ClientReport } from './job.js'
@@ -82,7 +82,15 @@ export async function runJavaProducer(job: ClientJob, ctx: JavaRunContext): Prom
       ? ['java', ...PERF_TEST_JVM_FLAGS, ...writeLogConfig(ctx.workDir), '-cp', ctx.classpath, PRODUCER_PERFORMANCE, ...toolArgs]
       : ['bash', join(ctx.repoRoot, 'scripts/kafka-local.sh'), 'tool', 'ProducerPerformance', ...toolArgs]
   const timeFile = join(ctx.workDir, 'java-time.txt')
-  const { stdout, stderr, code } = await run('/usr/bin/time', ['-v', '-o', timeFile, ...command], ctx.repoRoot, ctx.timeoutMs)
+  // The tool prints how many payloads it read just before it creates the producer: the JVM's CPU
+  // at that moment is its start-up, which the Node clients' window figure leaves out too.
+  let startupCpuMicros: number | undefined
+  const onStdoutLine = (line: string, timePid: number): void => {
+    if (startupCpuMicros === undefined && /^Number of (records|messages) read/.test(line)) {
+      startupCpuMicros = childCpuMicros(timePid)
+    }
+  }
+  const { stdout, stderr, code } = await run('/usr/bin/time', ['-v', '-o', timeFile, ...command], ctx.repoRoot, ctx.timeoutMs, { onStdoutLine })
   if (code !== 0) throw new Error(`ProducerPerformance exited with ${code}:\n${tail(stderr)}\n${tail(stdout)}`)
 
   const summary = parseSummary(stdout)
@@ -92,12 +100,44 @@ export async function runJavaProducer(job: ClientJob, ctx: JavaRunContext): Prom
     valueBytes: summary.records * job.scenario.recordSize,
     elapsedMs: (summary.records / summary.recordsPerSec) * 1000,
     cpuMicros: usage.cpuMicros,
-    // The JVM cannot tell its start-up apart from its sending; the process total stands for both.
-    windowCpuMicros: usage.cpuMicros,
+    // Without the start-up sample (no /proc), the process total stands for both.
+    windowCpuMicros: usage.cpuMicros - (startupCpuMicros ?? 0),
     maxRssKiB: usage.maxRssKiB,
-    settings: { ...props, launch: ctx.launch, jvmFlags: ctx.launch === 'jvm' ? PERF_TEST_JVM_FLAGS.join(' ') : 'kafka-local.sh tool defaults' },
+    settings: { ...props, launch: ctx.launch, startupCpuSeconds: startupCpuMicros === undefined ? 'unknown' : startupCpuMicros / 1e6, jvmFlags: ctx.launch === 'jvm' ? PERF_TEST_JVM_FLAGS.join(' ') : 'kafka-local.sh tool defaults' },
     latency: summary.latency,
   }
+}
+
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/**
+ * CPU time so far (all threads) of the process GNU time `timePid` runs, read from /proc; undefined
+ * where /proc does not say. The JVM is time's only child (`tool` mode execs it from bash).
+ */
+function childCpuMicros(timePid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/)
+    const pid = children[0]
+    if (pid === undefined || pid === '') return undefined
+    return parseProcStatCpuMicros(readFileSync(`/proc/${pid}/stat`, 'utf8'), CLOCK_TICKS_PER_SECOND)
+  } catch {
+    return undefined
+  }
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in µs. Fields count from after the parenthesised name. */
+export function parseProcStatCpuMicros(stat: string, ticksPerSecond: number): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
+  const ticks = Number(fields[11]) + Number(fields[12])
+  if (!Number.isFinite(ticks)) throw new Error(`unreadable /proc stat: ${stat.slice(0, 80)}`)
+  return Math.round((ticks / ticksPerSecond) * 1e6)
 }
 
 /** Parses ProducerPerformance's final line: "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, P ms 50th, …". */
@@ -135,6 +175,12 @@ export function parseGnuTime(text: string): { cpuMicros: number; maxRssKiB: numb
   return { cpuMicros: Math.round(seconds * 1e6), maxRssKiB: field('Maximum resident set size \\(kbytes\\)') }
 }
 
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  /** Called for each complete line of stdout as it arrives, with the command's pid. */
+  onStdoutLine?: (line: string, pid: number) => void
+}
+
 export interface ProcessOutcome {
   stdout: string
   stderr: string
@@ -161,14 +207,22 @@ function killGroup(pgid: number): void {
  * Runs a command to completion in its own process group, and kills that group (the command and
  * whatever it started, such as the JVM under GNU time) if it outlives `timeoutMs`.
  */
-export function run(command: string, args: string[], cwd: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<ProcessOutcome> {
+export function run(command: string, args: string[], cwd: string, timeoutMs: number, options: RunOptions = {}): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(command, args, { cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const pgid = child.pid
     if (pgid !== undefined) runningGroups.add(pgid)
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    let scanned = 0
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+      if (options.onStdoutLine === undefined || pgid === undefined) return
+      const end = stdout.lastIndexOf('\n') + 1
+      if (end <= scanned) return
+      for (const line of stdout.slice(scanned, end - 1).split('\n')) options.onStdoutLine(line, pgid)
+      scanned = end
+    })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const timer = setTimeout(() => {
       stderr += `\n[bench] killed after ${timeoutMs} ms`

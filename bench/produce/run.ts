@@ -108,7 +108,7 @@ function kafkatsBuildNote(): string | undefined {
 async function runNodeClient(spec: ClientSpec, job: ClientJob, timeoutMs: number): Promise<ClientReport | ClientSkip> {
   const file = join(here, 'clients', spec.file!)
   const env = { ...process.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
-  const out = await run(process.execPath, ['--import', 'tsx', file], repoRoot, timeoutMs, env)
+  const out = await run(process.execPath, ['--import', 'tsx', file], repoRoot, timeoutMs, { env })
   const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
   if (out.code !== 0 || line === undefined) {
     throw new Error(`exit ${out.code}: ${tail(out.stderr, 12) || tail(out.stdout, 12)}`)
@@ -217,6 +217,7 @@ async function main(): Promise<void> {
     const topic = topicName(client.id, scenario, attempt, tryNumber, stamp)
     const job: ClientJob = { brokers: broker.brokers, topic, scenario, tuning, payloadFile: payloadFiles.get(scenario.recordSize)! }
     const result: RunResult = { scenario: scenario.label, client: client.id, attempt, status: 'failed', topic }
+    result.loadAverage = Number(os.loadavg()[0]!.toFixed(2))
     try {
       await topics.create(topic, PARTITIONS)
       const report =
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
               ? `${Math.round(m.recordsPerSec).toLocaleString('en-US').padStart(10)} rec/s ${m.mibPerSec.toFixed(1).padStart(6)} MiB/s ` +
                   `${m.cpuMicrosPerRecord.toFixed(2).padStart(6)} µs/rec ${m.maxRssMiB.toFixed(0).padStart(4)} MiB`
               : `${result.status}: ${result.note?.split('\n')[0] ?? ''}`,
+            `(load ${result.loadAverage ?? '?'})`,
           )
         }
       }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { renderChart } from '../../../bench/produce/chart.js'
 import { arrayShape, InFlightWindow } from '../../../bench/produce/clients/harness.js'
-import { parseGnuTime, parseSummary } from '../../../bench/produce/java.js'
+import { parseGnuTime, parseProcStatCpuMicros, parseSummary } from '../../../bench/produce/java.js'
 import type { ClientJob } from '../../../bench/produce/job.js'
 import { writePayloadFile } from '../../../bench/produce/payload.js'
 import { formatTable, summarize, type ProduceResults } from '../../../bench/produce/results.js'
@@ -46,6 +46,11 @@ describe('ProducerPerformance output', () => {
 
   it('fails loudly when the tool printed no summary', () => {
     expect(() => parseSummary('Exception in thread "main"\n')).toThrow(/no ProducerPerformance summary/)
+  })
+
+  it('reads the JVM start-up CPU from /proc/<pid>/stat, whose name field may hold spaces and parentheses', () => {
+    const stat = '4242 (java (main) x) S 4241 4242 4241 0 -1 4194560 9000 0 0 0 250 37 0 0 20 0 30 0 1000 0 0'
+    expect(parseProcStatCpuMicros(stat, 100)).toBe(2_870_000)
   })
 
   it('reads CPU and peak RSS from GNU time -v', () => {
