@@ -51,10 +51,16 @@ describe.skipIf(skip)('idempotent producer across broker crashes', () => {
     const acked: bigint[][] = Array.from({ length: PARTITIONS }, () => [])
     const failures: unknown[] = []
     let sent = 0
-    let producing = true
+    // Production is released in quarters: one before the first crash and one as each broker is
+    // killed, so records are in flight through every crash, failover and recovery.
+    let allowance = RECORDS / 4
     const window = new Set<Promise<unknown>>()
     const produce = (async () => {
       while (sent < RECORDS) {
+        if (sent >= allowance) {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          continue
+        }
         const i = sent++
         const partition = i % PARTITIONS
         const seq = Math.floor(i / PARTITIONS)
@@ -63,20 +69,21 @@ describe.skipIf(skip)('idempotent producer across broker crashes', () => {
           .then((m: RecordMetadata) => acked[partition]?.push(BigInt(seq)), (e: unknown) => failures.push(e))
           .finally(() => window.delete(p))
         window.add(p)
-        // Keep a bounded number of sends outstanding, and pace the run so the crashes below
-        // happen while records are still being produced.
+        // Keep a bounded number of sends outstanding.
         if (window.size >= 2_000) await Promise.race(window)
-        if (i % 1_000 === 999) await new Promise((resolve) => setTimeout(resolve, 25))
+        if (i % 1_000 === 999) await new Promise((resolve) => setImmediate(resolve))
       }
       await Promise.all(window)
-      producing = false
     })()
 
     // Kill each broker in turn while it leads partitions, and bring it back.
+    let crashes = 0
     for (const broker of [1, 2, 3] as ClusterBroker[]) {
-      if (!producing) break
       await waitFor(async () => (await leaders()).includes(broker), { timeoutMs: 60_000, message: `broker ${broker} leads a partition` })
+      const sentBefore = sent
       await killBroker(broker)
+      crashes++
+      allowance += RECORDS / 4
       await waitFor(async () => !(await leaders()).includes(broker) && !(await leaders()).includes(-1), {
         timeoutMs: 60_000,
         message: `leadership to move off broker ${broker}`,
@@ -86,9 +93,12 @@ describe.skipIf(skip)('idempotent producer across broker crashes', () => {
         async () => ((await admin.describeTopics([topic]))[0]?.partitions ?? []).every((p) => p.isr.includes(broker)),
         { timeoutMs: 120_000, message: `broker ${broker} back in every ISR` },
       )
+      // Records kept flowing while this broker was down and rejoining.
+      expect(sent).toBeGreaterThan(sentBefore)
       // Move leadership back so the next crash hits leaders again.
       await admin.electLeaders(ElectionType.PREFERRED)
     }
+    expect(crashes).toBe(3)
     await produce
     await producer.disconnect()
     expect(failures).toEqual([])
