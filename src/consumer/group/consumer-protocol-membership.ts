@@ -174,6 +174,18 @@ export class ConsumerProtocolMembership implements GroupMembership {
   async #heartbeatLoop(): Promise<void> {
     let failures = 0
     let nextAt = 0
+    // The subscription's names become topics of interest (a pattern is matched first), so that the
+    // metadata refreshes of reconciliation learn their topic ids.
+    while (!this.#closing && this.#phase !== 'failed') {
+      try {
+        await (this.#topics as SubscribedTopics).refresh()
+        break
+      } catch (error) {
+        if (error instanceof KafkaError && !error.retriable) return this.#fail(error)
+        await this.#heartbeatWake.sleep(backoffMs(failures++, this.#ctx.cluster.options.retryBackoff))
+      }
+    }
+    failures = 0
     while (!this.#closing && this.#phase !== 'failed') {
       if (this.#phase === 'stale' || this.#phase === 'left') {
         await this.#heartbeatWake.sleep()
