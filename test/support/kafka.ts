@@ -33,6 +33,8 @@ export interface CommandOptions {
   env?: NodeJS.ProcessEnv
 }
 
+export { waitFor, type WaitForOptions } from './wait-for.js'
+
 const SCRIPT = fileURLToPath(new URL('../../scripts/kafka-local.sh', import.meta.url))
 
 const DEFAULT_TOOL_TIMEOUT_MS = 60_000
@@ -172,45 +174,6 @@ export function kcat(args: readonly string[], options: CommandOptions = {}): Pro
 /** The cluster under test: KAFKA_BROKERS when set, else the local single node. */
 export function bootstrap(): string {
   return process.env.KAFKA_BROKERS ?? process.env.KAFKATS_BOOTSTRAP ?? SINGLE_BOOTSTRAP
-}
-
-export interface WaitForOptions {
-  timeoutMs?: number
-  intervalMs?: number
-  /** Says what was awaited; it leads the error thrown at the deadline. */
-  message?: string
-}
-
-/**
- * Polls `condition` until it returns a truthy value (which is returned) or the deadline passes.
- * A throw from `condition` counts as "not yet"; the last one is attached to the timeout error.
- */
-export async function waitFor<T>(
-  condition: () => T | Promise<T>,
-  options: WaitForOptions = {},
-): Promise<NonNullable<T>> {
-  const timeoutMs = options.timeoutMs ?? 30_000
-  const intervalMs = options.intervalMs ?? 250
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  let attempts = 0
-  for (;;) {
-    attempts++
-    try {
-      const value = await condition()
-      if (value) return value as NonNullable<T>
-    } catch (error) {
-      lastError = error
-    }
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) break
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, remaining)))
-  }
-  const what = options.message ?? 'condition'
-  const detail = lastError instanceof Error ? `; last error: ${lastError.message}` : ''
-  throw new Error(`waitFor: ${what} not met within ${timeoutMs} ms (${attempts} attempts)${detail}`, {
-    cause: lastError,
-  })
 }
 
 // kcat -L -J output, reduced to what tests look at.
