@@ -141,6 +141,14 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     return this.#options
   }
 
+  /**
+   * Bytes of records buffered and not yet acknowledged or failed; never more than `bufferMemory`
+   * (Java's `buffer.memory` minus the `buffer-available-bytes` metric).
+   */
+  get bufferedBytes(): number {
+    return this.#accumulator.usedMemory
+  }
+
   /** Listens to producer events. */
   on<E extends keyof ProducerEvents>(event: E, listener: (...args: ProducerEvents[E]) => void): this {
     this.#events.on(event, listener as never)
