@@ -90,7 +90,8 @@ export class ClassicMembership implements GroupMembership {
   #closed: Promise<never>
   #close: () => void = () => {}
   #leaving: Promise<void> | undefined
-  #firstJoin: { resolve: () => void; reject: (error: unknown) => void; promise: Promise<void> } | undefined
+  /** Settles `join()`: at the first assignment, or when the membership ends before one. */
+  #joined: (() => void) | undefined
 
   constructor(context: MembershipContext) {
     this.#ctx = context
@@ -116,16 +117,16 @@ export class ClassicMembership implements GroupMembership {
     return this.#owned.toArray()
   }
 
-  /** Resolves once the member has received its first assignment; rejects if it fails before. */
+  /**
+   * Starts the membership. The promise resolves once the member has its first assignment (the
+   * listener has run), or when the membership ends before that: on `leave()`, or on a fatal error,
+   * which goes to `onFatalError` and is not repeated here.
+   */
   join(subscription: Subscription): Promise<void> {
     if (this.#phase !== 'idle') throw new KafkaStateError('this membership has already joined')
-    let resolve!: () => void
-    let reject!: (error: unknown) => void
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res
-      reject = rej
+    const promise = new Promise<void>((resolve) => {
+      this.#joined = resolve
     })
-    this.#firstJoin = { resolve, reject, promise }
     this.#topics = new SubscribedTopics(this.#ctx.cluster, subscription, () => this.#requestRejoin('pattern matches changed'))
     this.#stopMetadataFeed = this.#ctx.cluster.onMetadataChange((changes) => this.#metadataChanged(changes))
     this.#phase = 'joining'
@@ -273,7 +274,7 @@ export class ClassicMembership implements GroupMembership {
       }
       this.#phase = 'stable'
       await this.#complete(decodeAssignment(sync.assignment))
-      this.#firstJoin?.resolve()
+      this.#joined?.()
       return
     }
   }
@@ -525,7 +526,7 @@ export class ClassicMembership implements GroupMembership {
     this.#memberId = ''
     this.#generationId = NO_GENERATION
     if (this.#phase !== 'failed') this.#phase = 'left'
-    this.#firstJoin?.reject(new KafkaStateError('the consumer left the group before it was assigned partitions'))
+    this.#joined?.()
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -558,7 +559,7 @@ export class ClassicMembership implements GroupMembership {
       this.#owned = PartitionSet.EMPTY
       void this.#listener.lost(lost)
     }
-    this.#firstJoin?.reject(error)
+    this.#joined?.()
     this.#ctx.onFatalError(error)
   }
 

@@ -90,7 +90,8 @@ export class ConsumerProtocolMembership implements GroupMembership {
   #firstReconcileDone = false
   #closing = false
   #leaving: Promise<void> | undefined
-  #firstJoin: { resolve: () => void; reject: (error: unknown) => void } | undefined
+  /** Settles `join()`: at the first reconciliation, or when the membership ends before one. */
+  #joined: (() => void) | undefined
 
   constructor(context: MembershipContext) {
     this.#ctx = context
@@ -106,11 +107,15 @@ export class ConsumerProtocolMembership implements GroupMembership {
     return [...this.#owned.values()].map((p) => ({ topic: p.topic, partition: p.partition }))
   }
 
-  /** Resolves once the member has reconciled its first assignment; rejects if it fails before. */
+  /**
+   * Starts the membership. The promise resolves once the member has reconciled its first
+   * assignment (the listener has run), or when the membership ends before that: on `leave()`, or on
+   * a fatal error, which goes to `onFatalError` and is not repeated here.
+   */
   join(subscription: Subscription): Promise<void> {
     if (this.#phase !== 'idle') throw new KafkaStateError('this membership has already joined')
-    const promise = new Promise<void>((resolve, reject) => {
-      this.#firstJoin = { resolve, reject }
+    const promise = new Promise<void>((resolve) => {
+      this.#joined = resolve
     })
     this.#topics = new SubscribedTopics(this.#ctx.cluster, subscription, () => this.#heartbeatSoon())
     this.#stopMetadataFeed = this.#ctx.cluster.onMetadataChange((changes) => this.#metadataChanged(changes))
@@ -379,7 +384,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
     }
     if (!this.#firstReconcileDone && version === this.#targetVersion) {
       this.#firstReconcileDone = true
-      this.#firstJoin?.resolve()
+      this.#joined?.()
     }
   }
 
@@ -428,7 +433,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
       await this.#sendLeave(this.#instanceId === null ? LEAVE_EPOCH : STATIC_LEAVE_EPOCH)
     }
     this.#phase = wasFailed ? 'failed' : 'left'
-    this.#firstJoin?.reject(new KafkaStateError('the consumer left the group before it was assigned partitions'))
+    this.#joined?.()
   }
 
   async #sendLeave(epoch: number): Promise<void> {
@@ -486,7 +491,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
     this.#heartbeatWake.notify()
     this.#reconcileWake.notify()
     this.#releaseAll('lost')
-    this.#firstJoin?.reject(error)
+    this.#joined?.()
     this.#ctx.onFatalError(error)
   }
 }
