@@ -171,7 +171,8 @@ export class ClassicMembership implements GroupMembership {
     const current = generationId === undefined || generationId === this.#generationId
     switch (errorCode) {
       case ErrorCode.REBALANCE_IN_PROGRESS:
-        this.#requestRejoin('a commit found a rebalance in progress')
+        // Mid-rebalance already: the join under way is the re-join.
+        if (this.#phase === 'stable') this.#requestRejoin('a commit found a rebalance in progress')
         break
       case ErrorCode.ILLEGAL_GENERATION:
         if (current) this.#resetGeneration(false, 'a commit carried an old generation')
@@ -421,9 +422,15 @@ export class ClassicMembership implements GroupMembership {
   async #heartbeatLoop(): Promise<void> {
     const interval = this.#ctx.options.heartbeatIntervalMs
     let failures = 0
+    let nextAt = 0
     while (!this.#closing && this.#phase !== 'failed') {
       if (!this.#shouldHeartbeat()) {
         await this.#heartbeatWake.sleep()
+        continue
+      }
+      // Woken early (a new generation began): the interval still counts from the last heartbeat.
+      if (Date.now() < nextAt) {
+        await this.#heartbeatWake.sleep(nextAt - Date.now())
         continue
       }
       const identity = this.#identity()
@@ -440,10 +447,10 @@ export class ClassicMembership implements GroupMembership {
       }
       if (ok) {
         failures = 0
-        await this.#heartbeatWake.sleep(sentAt + interval - Date.now())
+        nextAt = sentAt + interval
       } else {
         if (Date.now() - this.#lastHeartbeatOk > this.#ctx.options.sessionTimeoutMs) this.#link.forget()
-        await this.#heartbeatWake.sleep(Math.min(interval, backoffMs(failures++, this.#ctx.cluster.options.retryBackoff)))
+        nextAt = Date.now() + Math.min(interval, backoffMs(failures++, this.#ctx.cluster.options.retryBackoff))
       }
     }
   }

@@ -395,7 +395,8 @@ export class ConsumerProtocolMembership implements GroupMembership {
       this.#reconcileWake.notify()
     }
     const topics = this.#topics
-    if (topics?.isPattern === true && (changes.removed.length > 0 || changes.partitionCountChanged.length > 0)) {
+    // New matches come from the periodic listing; a deleted match should leave the subscription now.
+    if (topics?.isPattern === true && changes.removed.some((t) => topics.topics.includes(t))) {
       topics.refresh().then((changed) => changed && this.#heartbeatSoon(), () => {})
     }
   }

@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { ClassicMembership } from '../../../../src/consumer/group/classic-membership.js'
+import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../../../src/consumer/group/consumer-protocol.js'
+import type { KafkaError } from '../../../../src/errors.js'
+import { ErrorCode } from '../../../../src/protocol/error-codes.js'
+import { heartbeatApi, type HeartbeatRequest, type HeartbeatResponse } from '../../../../src/protocol/messages/heartbeat.js'
+import { joinGroupApi, type JoinGroupRequest } from '../../../../src/protocol/messages/join-group.js'
+import { leaveGroupApi } from '../../../../src/protocol/messages/leave-group.js'
+import { syncGroupApi, type SyncGroupRequest } from '../../../../src/protocol/messages/sync-group.js'
+import type { ConsumerOptions } from '../../../../src/consumer/options.js'
+import { CallLog, FakeCluster, context, deferred, until } from './fake-cluster.js'
+
+const memberships: ClassicMembership[] = []
+afterEach(async () => {
+  await Promise.all(memberships.splice(0).map((m) => m.leave()))
+})
+
+interface Script {
+  /** Generation the coordinator hands out next. */
+  generation: number
+  /** Other members of the group, with their subscription metadata. */
+  others: Array<{ memberId: string; metadata: Uint8Array }>
+  /** What SyncGroup gives this member when it is a follower. */
+  assignment: Array<{ topic: string; partition: number }>
+  leader: boolean
+  heartbeat: (request: HeartbeatRequest) => HeartbeatResponse | Promise<HeartbeatResponse>
+}
+
+function setup(options: ConsumerOptions<never, never> = {}, script: Partial<Script> = {}) {
+  const cluster = new FakeCluster()
+  cluster.setTopics({ t: ['AAAAAAAAAAAAAAAAAAAAAQ', 4] })
+  const log = new CallLog(cluster)
+  const fatal: KafkaError[] = []
+  const s: Script = {
+    generation: 1,
+    others: [],
+    assignment: [],
+    leader: true,
+    heartbeat: () => heartbeatApi.createResponse({}),
+    ...script,
+  }
+  cluster.on(joinGroupApi, (request: JoinGroupRequest) => {
+    if (request.memberId === '') return joinGroupApi.createResponse({ errorCode: ErrorCode.MEMBER_ID_REQUIRED, memberId: 'me' })
+    const self = { memberId: request.memberId, groupInstanceId: request.groupInstanceId, metadata: request.protocols[0]?.metadata as Uint8Array }
+    return joinGroupApi.createResponse({
+      generationId: s.generation,
+      protocolName: request.protocols[0]?.name ?? null,
+      leader: s.leader ? request.memberId : 'someone-else',
+      memberId: request.memberId,
+      members: s.leader ? [self, ...s.others.map((o) => ({ ...o, groupInstanceId: null }))] : [],
+    })
+  })
+  cluster.on(syncGroupApi, (request: SyncGroupRequest) => {
+    const mine = request.assignments.find((a) => a.memberId === request.memberId)
+    return syncGroupApi.createResponse({ assignment: mine?.assignment ?? encodeAssignment(s.assignment, 3) })
+  })
+  cluster.on(heartbeatApi, (request: HeartbeatRequest) => s.heartbeat(request))
+  cluster.on(leaveGroupApi, () => leaveGroupApi.createResponse({}))
+  const membership = new ClassicMembership(context(cluster, log, { heartbeatIntervalMs: 5, ...options }, fatal))
+  memberships.push(membership)
+  return { cluster, log, fatal, membership, script: s }
+}
+
+describe('classic membership', () => {
+  it('joins again at once with the member id from MEMBER_ID_REQUIRED, assigns as leader and syncs everyone', async () => {
+    const { cluster, log, membership } = setup(
+      { partitionAssigners: ['range'] },
+      {
+        others: [
+          {
+            memberId: 'zz-other',
+            metadata: encodeSubscription({ topics: ['t'], ownedPartitions: [], generationId: -1 }),
+          },
+        ],
+      },
+    )
+    await membership.join({ topics: ['t'] })
+    const joins = cluster.sent('JoinGroup')
+    expect(joins.map((j) => j.memberId)).toEqual(['', 'me'])
+    expect(joins[1]?.rebalanceTimeoutMs).toBe(300_000)
+    expect(decodeSubscription((joins[1]?.protocols as Array<{ metadata: Uint8Array }>)[0]?.metadata as Uint8Array).topics).toEqual(['t'])
+    const [sync] = cluster.sent('SyncGroup') as unknown as SyncGroupRequest[]
+    const given = new Map(sync?.assignments.map((a) => [a.memberId, decodeAssignment(a.assignment).map((p) => p.partition)]))
+    expect(given).toEqual(new Map([['me', [0, 1]], ['zz-other', [2, 3]]]))
+    expect(log.calls).toEqual([{ kind: 'assigned', partitions: ['t-0', 't-1'] }])
+    expect(membership.metadata()).toMatchObject({ generationId: 1, memberId: 'me' })
+    expect(cluster.interest.has('t')).toBe(true)
+  })
+
+  it('eager: revokes everything before it sends JoinGroup again', async () => {
+    const { cluster, log, membership, script } = setup({ partitionAssigners: ['range'] })
+    await membership.join({ topics: ['t'] })
+    script.generation = 2
+    let told = false
+    script.heartbeat = () => {
+      if (told) return heartbeatApi.createResponse({})
+      told = true
+      return heartbeatApi.createResponse({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS })
+    }
+    await until(() => membership.metadata().generationId === 2 && log.calls.length === 3, 'assigned again')
+    expect(log.calls).toEqual([
+      { kind: 'assigned', partitions: ['t-0', 't-1', 't-2', 't-3'] },
+      { kind: 'revoked', partitions: ['t-0', 't-1', 't-2', 't-3'] },
+      { kind: 'assigned', partitions: ['t-0', 't-1', 't-2', 't-3'] },
+    ])
+    // The revocation finished before the second JoinGroup went out, and that join claims nothing.
+    const revokedAfterRequests = Number(log.timeline[1]?.split('@')[1])
+    const joins = cluster.requests.map((r, i) => [r, i] as const).filter(([r]) => r.api === 'JoinGroup')
+    const [second, index] = joins[2] as (typeof joins)[number]
+    expect(index).toBeGreaterThanOrEqual(revokedAfterRequests)
+    expect(decodeSubscription((second.request.protocols as Array<{ metadata: Uint8Array }>)[0]?.metadata as Uint8Array).ownedPartitions).toEqual([])
+  })
+
+  it('cooperative: revokes only what moved, then re-joins claiming what it kept', async () => {
+    const { cluster, log, membership, script } = setup({ partitionAssigners: ['cooperative-sticky'] }, { leader: false, assignment: [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }] })
+    await membership.join({ topics: ['t'] })
+    expect(log.calls).toEqual([{ kind: 'assigned', partitions: ['t-0', 't-1'] }])
+    script.generation = 2
+    script.assignment = [{ topic: 't', partition: 0 }]
+    membership.commitRejected(ErrorCode.REBALANCE_IN_PROGRESS)
+    await until(() => cluster.sent('JoinGroup').length >= 4, 'the follow-up join after the revocation')
+    expect(log.calls.slice(1, 3)).toEqual([
+      { kind: 'revoked', partitions: ['t-1'] },
+      { kind: 'assigned', partitions: [] },
+    ])
+    const followUp = cluster.sent('JoinGroup')[3]
+    const subscription = decodeSubscription((followUp?.protocols as Array<{ metadata: Uint8Array }>)[0]?.metadata as Uint8Array)
+    expect(subscription.ownedPartitions).toEqual([{ topic: 't', partition: 0 }])
+    expect(subscription.generationId).toBe(2)
+  })
+
+  it('ignores ILLEGAL_GENERATION from a heartbeat sent in an older generation, but acts on a current one', async () => {
+    const { cluster, log, membership, script } = setup({ partitionAssigners: ['range'] })
+    await membership.join({ topics: ['t'] })
+    const late = deferred<HeartbeatResponse>()
+    let heldGeneration: number | undefined
+    script.heartbeat = (request) => {
+      heldGeneration ??= request.generationId
+      return late.promise
+    }
+    await until(() => heldGeneration !== undefined, 'a heartbeat held back')
+    expect(heldGeneration).toBe(1)
+    // The group moves to generation 2 while that heartbeat is unanswered.
+    script.generation = 2
+    membership.commitRejected(ErrorCode.REBALANCE_IN_PROGRESS)
+    await until(() => membership.metadata().generationId === 2 && log.calls.length === 3, 'generation 2')
+    // A wrongful re-join now would land in generation 99.
+    script.generation = 99
+    const sentBefore = cluster.requests.length
+    script.heartbeat = () => heartbeatApi.createResponse({})
+    late.resolve(heartbeatApi.createResponse({ errorCode: ErrorCode.ILLEGAL_GENERATION }))
+    await until(() => cluster.requests.slice(sentBefore).some((r) => r.api === 'Heartbeat'), 'the next heartbeat')
+    const next = cluster.requests.slice(sentBefore).find((r) => r.api === 'Heartbeat')
+    expect(next?.request.generationId).toBe(2)
+    expect(membership.metadata().generationId).toBe(2)
+    expect(log.calls.map((c) => c.kind)).toEqual(['assigned', 'revoked', 'assigned'])
+
+    // Now a current one: the generation is reset, the partitions are lost, and the member re-joins.
+    script.generation = 3
+    let refused = false
+    script.heartbeat = () => {
+      if (refused) return heartbeatApi.createResponse({})
+      refused = true
+      return heartbeatApi.createResponse({ errorCode: ErrorCode.ILLEGAL_GENERATION })
+    }
+    await until(() => membership.metadata().generationId === 3 && log.calls.length === 5, 'generation 3')
+    expect(log.calls.slice(3).map((c) => c.kind)).toEqual(['lost', 'assigned'])
+    expect(cluster.sent('JoinGroup').at(-1)?.memberId).toBe('me') // ILLEGAL_GENERATION keeps the member id
+  })
+
+  it('reports FENCED_INSTANCE_ID as fatal and treats the partitions as lost', async () => {
+    const { log, membership, fatal, script } = setup({ partitionAssigners: ['range'], groupInstanceId: 'i-1' })
+    await membership.join({ topics: ['t'] })
+    script.heartbeat = () => heartbeatApi.createResponse({ errorCode: ErrorCode.FENCED_INSTANCE_ID })
+    await until(() => fatal.length === 1, 'a fatal error')
+    expect(fatal[0]?.code).toBe(ErrorCode.FENCED_INSTANCE_ID)
+    await until(() => log.calls.at(-1)?.kind === 'lost', 'lost')
+  })
+
+  it('leave: a dynamic member revokes, then sends LeaveGroup; a static member sends none', async () => {
+    const dynamic = setup({ partitionAssigners: ['range'] })
+    await dynamic.membership.join({ topics: ['t'] })
+    await dynamic.membership.leave()
+    expect(dynamic.log.calls.at(-1)).toEqual({ kind: 'revoked', partitions: ['t-0', 't-1', 't-2', 't-3'] })
+    const [leaveRequest] = dynamic.cluster.sent('LeaveGroup')
+    expect(leaveRequest?.members).toMatchObject([{ memberId: 'me' }])
+
+    const fixed = setup({ partitionAssigners: ['range'], groupInstanceId: 'static-1' })
+    await fixed.membership.join({ topics: ['t'] })
+    expect(fixed.cluster.sent('JoinGroup').at(-1)?.groupInstanceId).toBe('static-1')
+    await fixed.membership.leave()
+    expect(fixed.cluster.sent('LeaveGroup')).toEqual([])
+    expect(fixed.log.calls.at(-1)?.kind).toBe('revoked')
+  })
+
+  it('leaves when not polled for maxPollIntervalMs and joins again on the next poll', async () => {
+    const { cluster, log, membership } = setup({ partitionAssigners: ['range'], maxPollIntervalMs: 40 })
+    await membership.join({ topics: ['t'] })
+    await until(() => cluster.sent('LeaveGroup').length === 1, 'LeaveGroup after the poll timeout')
+    await until(() => log.calls.at(-1)?.kind === 'lost', 'partitions lost')
+    expect(membership.metadata().generationId).toBe(-1)
+    const joins = cluster.sent('JoinGroup').length
+    membership.polled()
+    await until(() => cluster.sent('JoinGroup').length > joins && log.calls.at(-1)?.kind === 'assigned', 'joined again')
+  })
+
+  it('leader: re-joins when the partition count of a subscribed topic changes', async () => {
+    const { cluster, membership } = setup({ partitionAssigners: ['range'] })
+    await membership.join({ topics: ['t'] })
+    const joins = cluster.sent('JoinGroup').length
+    cluster.setTopics({ t: ['AAAAAAAAAAAAAAAAAAAAAQ', 6] })
+    await cluster.refreshMetadata()
+    await until(() => cluster.sent('JoinGroup').length > joins, 're-join')
+  })
+})
