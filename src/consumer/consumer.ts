@@ -8,7 +8,6 @@
  * and auto-commit stores processed offsets only: at-least-once delivery.
  */
 
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaConfigError, KafkaError, KafkaStateError } from '../errors.js'
@@ -158,7 +157,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   #mode: Mode = 'none'
   #consumption: Consumption | null = null
   #consumptionDone: Promise<void> = Promise.resolve()
-  readonly #insideHandler = new AsyncLocalStorage<Consumption>()
+  // Handlers running now: disconnect() does not wait for them (one may be the caller).
+  readonly #activity = { handlers: 0 }
+  #disconnecting: Promise<void> | undefined
   #autoCommitTimer: NodeJS.Timeout | undefined
   #unwatchMetadata: (() => void) | undefined
   #state: 'idle' | 'connected' | 'closing' | 'closed' = 'idle'
@@ -351,19 +352,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     let finish!: () => void
     this.#consumptionDone = new Promise((resolve) => (finish = resolve))
     try {
-      // Handlers run inside this context, so stop() and disconnect() called from one know not to
-      // wait for the handler that called them.
-      await this.#insideHandler.run(consumption, () =>
-        runLoop(
-          {
-            source: this.#source,
-            subscriptions: this.#subscriptions,
-            onHandlerError: (error) => this.#emitError(error),
-          },
-          consumption,
-          handler,
-          workers,
-        ),
+      await runLoop(
+        {
+          source: this.#source,
+          subscriptions: this.#subscriptions,
+          onHandlerError: (error) => this.#emitError(error),
+          activity: this.#activity,
+        },
+        consumption,
+        handler,
+        workers,
       )
     } finally {
       this.#endConsumption(consumption)
@@ -386,12 +384,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   }
 
   /**
-   * Stops `run()` or the iterator after the messages being handled; the consumer stays connected.
-   * Called from inside a handler it does not wait for that handler.
+   * Stops `run()` or the iterator: no message is handed out after this call, and the consumer stays
+   * connected. Messages being handled finish; `run()` resolves once they have. It never waits for
+   * them itself, so it is safe to await inside a handler.
    */
   async stop(): Promise<void> {
     this.#consumption?.stop()
-    if (this.#insideHandler.getStore() === undefined) await this.#consumptionDone
   }
 
   async #startConsumption(): Promise<Consumption> {
@@ -634,25 +632,39 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   // Closing
 
   /**
-   * Stops consuming (handlers in progress finish), commits processed offsets when auto-commit is
-   * on, leaves the group, and releases the consumer. Safe to call more than once.
+   * Stops consuming, commits processed offsets when auto-commit is on, leaves the group, and
+   * releases the consumer. Safe to call more than once, and from inside a handler.
+   *
+   * When handlers are running (`run()`), it resolves at once and finishes after them, so their
+   * messages are committed too; it never waits for them, since one of them may be the caller. For
+   * a shutdown that waits for the handlers, `stop()` and await `run()` first.
    */
-  async disconnect(): Promise<void> {
-    if (this.#state === 'closing' || this.#state === 'closed') return
+  disconnect(): Promise<void> {
+    this.#disconnecting ??= this.#disconnect()
+    return this.#disconnecting
+  }
+
+  async #disconnect(): Promise<void> {
+    if (this.#state === 'closed') return
     const wasConnected = this.#state === 'connected'
     this.#state = 'closing'
+    this.#consumption?.stop()
+    clearInterval(this.#autoCommitTimer)
+    const handlersRunning = this.#activity.handlers > 0
+    const closed = this.#consumptionDone.then(() => this.#finishClose(wasConnected))
+    if (handlersRunning) closed.catch(() => {})
+    else await closed
+  }
+
+  async #finishClose(wasConnected: boolean): Promise<void> {
     try {
-      this.#consumption?.stop()
-      if (this.#insideHandler.getStore() === undefined) await this.#consumptionDone
-      clearInterval(this.#autoCommitTimer)
-      if (wasConnected) {
-        await this.#commitAutomatically(this.#subscriptions.all())
-        if (this.#membership !== null && this.#joined) {
-          this.#joined = false
-          await this.#membership.leave().catch((error: unknown) => {
-            this.#emitError(error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error }))
-          })
-        }
+      if (!wasConnected) return
+      await this.#commitAutomatically(this.#subscriptions.all())
+      if (this.#membership !== null && this.#joined) {
+        this.#joined = false
+        await this.#membership.leave().catch((error: unknown) => {
+          this.#emitError(error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error }))
+        })
       }
     } finally {
       this.#state = 'closed'

@@ -48,6 +48,8 @@ export interface RunLoopDeps<M extends RunMessage> {
   readonly subscriptions: SubscriptionState
   /** A handler failed: the consumer reports it (error event) before the run ends. */
   readonly onHandlerError: (error: KafkaError) => void
+  /** Handlers running now, across workers (the consumer's disconnect looks at it). */
+  readonly activity: { handlers: number }
 }
 
 /** Runs `workers` workers until `consumption` stops. */
@@ -96,11 +98,14 @@ async function eachMessage<M extends RunMessage>(
   for (let i = 0; i < messages.length; i++) {
     if (interrupted(consumption, chunk)) return i
     const message = messages[i] as M
+    deps.activity.handlers++
     try {
       await handle(message)
     } catch (cause) {
       failed(deps, consumption, chunk, message.offset, cause)
       return i
+    } finally {
+      deps.activity.handlers--
     }
     deps.source.processed(chunk, message)
   }
@@ -128,12 +133,15 @@ async function eachBatch<M extends RunMessage>(
     },
     isStale: () => interrupted(consumption, chunk),
   }
+  deps.activity.handlers++
   try {
     await handle(batch)
   } catch (cause) {
     const offset = resolved < messages.length ? (messages[resolved] as M).offset : state.processedOffset
     failed(deps, consumption, chunk, offset, cause)
     return resolved
+  } finally {
+    deps.activity.handlers--
   }
   // The handler finished every message, even if the partition was paused meanwhile.
   batch.resolveOffset((messages[messages.length - 1] as M).offset)

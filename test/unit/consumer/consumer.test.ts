@@ -19,6 +19,7 @@ import type { ConsumerOptions } from '../../../src/consumer/options.js'
 import { stringSerde } from '../../../src/serde/serde.js'
 import { FakeBroker, clusterFor, type FakeTopic } from './fake-broker.js'
 import { FakeLog } from './fake-log.js'
+import { waitFor } from '../../support/kafka.js'
 
 type Message = ConsumerMessage<string | null, string | null>
 
@@ -388,6 +389,62 @@ describe('commits', () => {
     expect(failure).toMatchObject({ code: 22, errorName: 'ILLEGAL_GENERATION' })
     expect(membership.rejected).toEqual([22])
     expect(broker.requests('OffsetCommit')[0]?.body).toMatchObject({ generationIdOrMemberEpoch: 3, memberId: 'member-1' })
+  })
+})
+
+describe('stop and disconnect', () => {
+  it('disconnect() awaited inside a handler does not hang, and that handler\'s message is still committed', async () => {
+    const log = new FakeLog(topic(1))
+    await log.append(0, 5)
+    log.serve(broker)
+    const stored: bigint[] = []
+    broker.on('OffsetCommit', (request) => {
+      for (const t of request.topics) for (const p of t.partitions) stored.push(p.committedOffset)
+      return {
+        topics: request.topics.map((t) => ({
+          name: 'orders',
+          topicId: log.topic.id,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })),
+        })),
+      }
+    })
+    const c = consumer({ groupId: 'g', autoCommitIntervalMs: 600_000 })
+    c.assign([{ topic: 'orders', partition: 0, offset: 0n }])
+    const handled: bigint[] = []
+    await c.run({
+      eachMessage: async (m) => {
+        if (m.offset === 2n) await c.disconnect()
+        handled.push(m.offset)
+      },
+    })
+    expect(handled).toEqual([0n, 1n, 2n])
+    await waitFor(() => stored.length > 0, { timeoutMs: 5_000, intervalMs: 10, message: 'the commit after the handler' })
+    expect(stored).toEqual([3n])
+    await expect(c.run({ eachMessage: () => {} })).rejects.toThrow(/closed/)
+  })
+
+  it('disconnect() from outside while idle commits and resolves once closed', async () => {
+    const log = new FakeLog(topic(1))
+    await log.append(0, 3)
+    log.serve(broker)
+    const stored: bigint[] = []
+    broker.on('OffsetCommit', (request) => {
+      for (const t of request.topics) for (const p of t.partitions) stored.push(p.committedOffset)
+      return {
+        topics: request.topics.map((t) => ({
+          name: 'orders',
+          topicId: log.topic.id,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })),
+        })),
+      }
+    })
+    const c = consumer({ groupId: 'g', autoCommitIntervalMs: 600_000 })
+    c.assign([{ topic: 'orders', partition: 0, offset: 0n }])
+    const running = c.run({ eachMessage: () => {} })
+    await waitFor(async () => (await c.position({ topic: 'orders', partition: 0 })) === 3n, { timeoutMs: 5_000, intervalMs: 10 })
+    await c.disconnect()
+    expect(stored).toEqual([3n])
+    await running
   })
 })
 
