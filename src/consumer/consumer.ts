@@ -126,6 +126,9 @@ export interface ConsumerMetrics {
 
 type Mode = 'none' | 'subscribe' | 'assign'
 
+// Numbers each consumer's own fetch connections.
+let consumersMade = 0
+
 /**
  * Reads records from Kafka. Made by {@link Kafka.consumer}.
  *
@@ -184,6 +187,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     })
     this.#fetcher = new Fetcher({
       cluster,
+      lane: String(++consumersMade),
       subscriptions: this.#subscriptions,
       buffer: this.#buffer,
       options: this.#options,

@@ -15,6 +15,8 @@
 
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, type KafkaError } from '../errors.js'
+import type { ConnectionPurpose } from '../network/connection-pool.js'
+import type { Connection } from '../network/connection.js'
 import { sendRequest } from '../network/send-request.js'
 import {
   fetchApi,
@@ -36,6 +38,13 @@ import { partitionKey, type PartitionState, type SubscriptionState } from './sub
 
 export interface FetcherDeps {
   readonly cluster: Cluster
+  /**
+   * Names this consumer's own fetch connections. A broker answers one request per connection at
+   * a time, so consumers sharing a socket would wait behind each other's long polls (measured:
+   * 40x slower next to an idle consumer); each consumer gets its own, as each Java consumer has
+   * its own network client.
+   */
+  readonly lane: string
   readonly subscriptions: SubscriptionState
   readonly buffer: FetchBuffer
   readonly options: ResolvedConsumerOptions
@@ -98,9 +107,14 @@ export class Fetcher {
   #closed = false
   /** Fetch requests sent, for diagnostics and tests. */
   requestsSent = 0
+  readonly #purpose: ConnectionPurpose
+  readonly #connections = new Set<Connection>()
 
   constructor(deps: FetcherDeps) {
     this.#deps = deps
+    // The pool keys connections by broker and purpose; a purpose of this consumer's own keeps its
+    // long polls off every other consumer's socket.
+    this.#purpose = `fetch#${deps.lane}` as ConnectionPurpose
   }
 
   /** Brokers with a Fetch in flight now. */
@@ -118,10 +132,13 @@ export class Fetcher {
     })
   }
 
+  /** Stops fetching and closes this consumer's fetch connections (a long poll in flight ends with them). */
   close(): void {
     this.#closed = true
     clearTimeout(this.#timer)
     this.#deps.resolver.close()
+    for (const connection of this.#connections) connection.close()
+    this.#connections.clear()
   }
 
   #pass(): void {
@@ -220,7 +237,8 @@ export class Fetcher {
     }
     const session = this.#session(node)
     try {
-      const connection = await cluster.connectionTo({ nodeId: node }, 'fetch')
+      const connection = await cluster.connectionTo({ nodeId: node }, this.#purpose)
+      this.#connections.add(connection)
       let version = cluster.versionOn(connection, fetchApi)
       const next: SessionPartition[] = states.map((s) => ({
         topic: s.topic,

@@ -137,6 +137,31 @@ describe('fetching with sessions', () => {
   })
 })
 
+describe('connections', () => {
+  it('consumers of one Kafka root fetch over their own connections, so long polls do not queue', async () => {
+    const log = new FakeLog(topic(2))
+    await log.append(0, 3)
+    await log.append(1, 3)
+    log.serve(broker)
+    const a = consumer()
+    const b = consumer()
+    a.assign([{ topic: 'orders', partition: 0 }])
+    b.assign([{ topic: 'orders', partition: 1 }])
+    await Promise.all([handle(a, 3), handle(b, 3)])
+    const lanes = (partition: number) =>
+      new Set(
+        broker
+          .requests('Fetch')
+          .filter((r) => r.body.topics.some((t) => t.partitions.some((p) => p.partition === partition)))
+          .map((r) => r.connection),
+      )
+    const [laneA, laneB] = [lanes(0), lanes(1)]
+    expect(laneA.size).toBeGreaterThan(0)
+    expect(laneB.size).toBeGreaterThan(0)
+    expect([...laneA].some((c) => laneB.has(c))).toBe(false)
+  })
+})
+
 describe('positions', () => {
   it('OFFSET_OUT_OF_RANGE resets by autoOffsetReset', async () => {
     const log = new FakeLog(topic(1))

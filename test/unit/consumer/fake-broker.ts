@@ -36,6 +36,8 @@ export interface Received {
   readonly api: ApiName
   readonly version: number
   readonly body: unknown
+  /** Which client connection carried it (numbered in accept order). */
+  readonly connection: number
 }
 
 export class FakeBroker {
@@ -46,6 +48,7 @@ export class FakeBroker {
   readonly #handlers = new Map<ApiName, Handler<ApiName>>()
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
+  #accepted = 0
   port = 0
 
   private constructor() {
@@ -71,8 +74,10 @@ export class FakeBroker {
   }
 
   /** Requests of one API received so far, decoded. */
-  requests<N extends ApiName>(api: N): Array<{ version: number; body: RequestOf<N> }> {
-    return this.received.filter((r) => r.api === api).map((r) => ({ version: r.version, body: r.body as RequestOf<N> }))
+  requests<N extends ApiName>(api: N): Array<{ version: number; body: RequestOf<N>; connection: number }> {
+    return this.received
+      .filter((r) => r.api === api)
+      .map((r) => ({ version: r.version, body: r.body as RequestOf<N>, connection: r.connection }))
   }
 
   /** Drops every client connection (as a broker restart would). */
@@ -86,6 +91,7 @@ export class FakeBroker {
   }
 
   #serve(socket: Socket): void {
+    const connection = ++this.#accepted
     this.#sockets.add(socket)
     socket.on('close', () => this.#sockets.delete(socket))
     socket.on('error', () => {})
@@ -96,7 +102,7 @@ export class FakeBroker {
       decoder.push(chunk, (frame) => {
         const request = decodeRequestFrame(frame)
         const name = (Object.keys(apis) as ApiName[]).find((n) => apis[n].key === request.header.apiKey) as ApiName
-        this.received.push({ api: name, version: request.header.apiVersion, body: request.body })
+        this.received.push({ api: name, version: request.header.apiVersion, body: request.body, connection })
         const answer = this.#answer(name, request.body, request.header.apiVersion)
         tail = tail.then(async () => {
           const body = await answer
