@@ -29,8 +29,8 @@ import { backoffMs } from '../../util/backoff.js'
 import type { MembershipContext } from '../group-factory.js'
 import type { GroupMembership, GroupMetadata, Subscription, TopicPartition } from '../membership.js'
 import type { ConsumerAssignor } from '../options.js'
-import { memberRebalanceProtocol, performAssignment, resolveAssignors, type RebalanceProtocol } from './assignor.js'
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.js'
+import { memberRebalanceProtocol, resolveAssignors, type RebalanceProtocol } from './assignor.js'
+import { decodeAssignment, encodeSubscription } from './consumer-protocol.js'
 import { CoordinatorLink } from './coordinator-link.js'
 import {
   sendHeartbeat,
@@ -39,6 +39,7 @@ import {
   sendSyncGroup,
   type MemberIdentity,
 } from './classic-requests.js'
+import { decodeMembers, leaderAssignments } from './leader-assignment.js'
 import { PartitionSet } from './partition-set.js'
 import { PollWatchdog } from './poll-watchdog.js'
 import { SerialListener } from './serial-listener.js'
@@ -73,7 +74,6 @@ export class ClassicMembership implements GroupMembership {
   #phase: Phase = 'idle'
   #memberId = ''
   #generationId = NO_GENERATION
-  #protocolName: string | null = null
   #leaderId = ''
   #owned = PartitionSet.EMPTY
   /** Why the next rebalance is needed; null when none is. */
@@ -254,7 +254,6 @@ export class ClassicMembership implements GroupMembership {
 
       this.#memberId = join.memberId
       this.#generationId = join.generationId
-      this.#protocolName = join.protocolName
       this.#leaderId = join.leader
       this.#phase = 'syncing'
       this.#lastHeartbeatOk = Date.now()
@@ -305,7 +304,7 @@ export class ClassicMembership implements GroupMembership {
       default:
         // FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL, INVALID_SESSION_TIMEOUT,
         // GROUP_AUTHORIZATION_FAILED, GROUP_MAX_SIZE_REACHED … end the membership.
-        if (!errorCodeInfo(code).retriable) throw new KafkaBrokerError(code, `JoinGroup for group ${this.#ctx.groupId} failed: ${errorCodeInfo(code).name}`)
+        if (!errorCodeInfo(code).retriable) throw this.#groupError('JoinGroup', code)
     }
     await this.#sleep(backoffMs(attempt, this.#ctx.cluster.options.retryBackoff))
   }
@@ -326,17 +325,17 @@ export class ClassicMembership implements GroupMembership {
         this.#link.forget()
         return
       default:
-        if (!errorCodeInfo(code).retriable) throw new KafkaBrokerError(code, `SyncGroup for group ${this.#ctx.groupId} failed: ${errorCodeInfo(code).name}`)
+        if (!errorCodeInfo(code).retriable) throw this.#groupError('SyncGroup', code)
     }
   }
 
   /** The leader's part: run the assignor the coordinator picked over every member's subscription. */
   async #assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: Uint8Array }>> {
-    const members = join.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, ...decodeSubscription(m.metadata) }))
+    const members = decodeMembers(join.members)
     const groupTopics = new Set(members.flatMap((m) => m.topics))
     this.#groupTopics = groupTopics
-    const newInterest = [...groupTopics].filter((t) => !(this.#topics as SubscribedTopics).topics.includes(t))
-    for (const t of newInterest) this.#interestAdded.add(t)
+    const own = (this.#topics as SubscribedTopics).topics
+    for (const t of groupTopics) if (!own.includes(t)) this.#interestAdded.add(t)
     await this.#race(this.#ctx.cluster.refreshMetadata(groupTopics))
     const counts = new Map<string, number>()
     for (const topic of groupTopics) {
@@ -346,29 +345,7 @@ export class ClassicMembership implements GroupMembership {
     this.#assignedCounts = counts
     // KIP-814: a static leader that re-joined without changes keeps the current assignment.
     if (join.skipAssignment) return []
-
-    const assignor = this.#assignors.find((a) => a.name === join.protocolName)
-    if (assignor === undefined) {
-      throw new KafkaStateError(`the coordinator chose assignor ${JSON.stringify(join.protocolName)}, which this member does not offer`)
-    }
-    const assignment = performAssignment(
-      assignor,
-      {
-        members: members.map((m) => ({
-          memberId: m.memberId,
-          groupInstanceId: m.groupInstanceId,
-          topics: m.topics,
-          ownedPartitions: m.ownedPartitions,
-          generationId: m.generationId,
-          rackId: m.rackId,
-          userData: m.userData,
-        })),
-        partitionsPerTopic: counts,
-      },
-      assignor.rebalanceProtocol,
-    )
-    const version = Math.min(...members.map((m) => m.version))
-    return members.map((m) => ({ memberId: m.memberId, assignment: encodeAssignment(assignment.get(m.memberId) ?? [], version) }))
+    return leaderAssignments(this.#assignors, join.protocolName, members, counts)
   }
 
   /** Hands the assignment to the consumer as the rebalance protocol says. */
@@ -391,7 +368,9 @@ export class ClassicMembership implements GroupMembership {
       this.#owned = this.#owned.union(added)
       await this.#listener.assigned(added)
     }
-    if (next.topics().some((t) => !subscribed.has(t))) this.#requestRejoin('the assignment has topics this member no longer subscribes to')
+    if (next.topics().some((t) => !subscribed.has(t))) {
+      this.#requestRejoin('the assignment has topics this member no longer subscribes to')
+    }
     if (this.#isLeader() && this.#countsChanged()) this.#requestRejoin('partition counts changed during the rebalance')
   }
 
@@ -410,7 +389,8 @@ export class ClassicMembership implements GroupMembership {
     }
     if (this.#phase === 'stale') return
     const subscribed = new Set((this.#topics as SubscribedTopics).topics)
-    const revoked = this.#protocol === 'eager' ? this.#owned.toArray() : this.#owned.toArray().filter((p) => !subscribed.has(p.topic))
+    const owned = this.#owned.toArray()
+    const revoked = this.#protocol === 'eager' ? owned : owned.filter((p) => !subscribed.has(p.topic))
     if (revoked.length === 0) return
     await this.#listener.revoked(revoked)
     this.#owned = this.#owned.without(revoked)
@@ -484,7 +464,7 @@ export class ClassicMembership implements GroupMembership {
         this.#link.forget()
         return
       default:
-        if (!errorCodeInfo(code).retriable) this.#fail(new KafkaBrokerError(code, `Heartbeat for group ${this.#ctx.groupId} failed`))
+        if (!errorCodeInfo(code).retriable) this.#fail(this.#groupError('Heartbeat', code))
     }
   }
 
@@ -594,6 +574,10 @@ export class ClassicMembership implements GroupMembership {
 
   #isLeader(): boolean {
     return this.#memberId !== '' && this.#leaderId === this.#memberId
+  }
+
+  #groupError(request: string, code: number): KafkaBrokerError {
+    return new KafkaBrokerError(code, `${request} for group ${this.#ctx.groupId} failed: ${errorCodeInfo(code).name}`)
   }
 
   #identity(): MemberIdentity {

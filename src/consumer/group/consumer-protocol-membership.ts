@@ -476,7 +476,9 @@ export class ConsumerProtocolMembership implements GroupMembership {
       if (list === undefined) byTopic.set(p.topicId, [p.partition])
       else list.push(p.partition)
     }
-    return [...byTopic].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((a, b) => a - b) }))
+    return [...byTopic]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((x, y) => x - y) }))
   }
 
   #heartbeatSoon(): void {
