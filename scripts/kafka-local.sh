@@ -14,6 +14,8 @@
 #   scripts/kafka-local.sh tool <main-class> [args…]  run a Kafka CLI class from the same jars; a short
 #                                                     name (TopicCommand, ConsoleConsumer…) is looked up
 #   scripts/kafka-local.sh classpath                  print the java classpath
+#   scripts/kafka-local.sh secure-start | secure-stop one secured node (SASL, TLS, mTLS, ACLs; see its
+#                                                     section); prints KEY=VALUE lines: listeners, PEM paths
 #
 # Environment (all optional):
 #   KAFKA_VERSION                 Kafka release on Maven Central (default 4.3.1; 3.9.x also works)
@@ -32,6 +34,7 @@
 #   KAFKATS_LOG_LEVEL             root log level of brokers (default WARN; the readiness line is always on)
 #   KAFKATS_EXTRA_PROPS           file whose lines are appended to every broker's server.properties
 #   KAFKATS_SCRAM_USERS           "user:password …" created (SHA-256 and SHA-512) when storage is formatted
+#   KAFKATS_SECURE_PORT           first of the secured node's 4 ports (default 9692: SASL_PLAINTEXT, SSL, SASL_SSL, controller)
 set -euo pipefail
 
 readonly KAFKA_VERSION=${KAFKA_VERSION:-4.3.1}
@@ -613,6 +616,122 @@ cluster_restart() {
   echo "127.0.0.1:$(cluster_broker_port "$n")"
 }
 
+# ---------------------------------------------------------------------------------------------------
+# secured node (secure-start / secure-stop): one combined node in $WORK/secure with
+#   SASL_PLAINTEXT 127.0.0.1:9692  PLAIN, SCRAM-SHA-256/512, OAUTHBEARER (unsecured JWS validator)
+#   SSL            127.0.0.1:9693  mutual TLS required; the client certificate's CN is the principal
+#   SASL_SSL       127.0.0.1:9694  the same mechanisms over TLS
+#   CONTROLLER     127.0.0.1:9695  PLAINTEXT, hence User:ANONYMOUS is a super user
+# Users: admin/admin-secret (super user) and alice/alice-secret (no ACLs). Sessions last at most
+# connections.max.reauth.ms=10000, so clients must re-authenticate (KIP-368). Test credentials only.
+
+readonly SECURE_PORT=${KAFKATS_SECURE_PORT:-9692}
+SECURE_DIR="$WORK/secure"
+readonly SECURE_STORE_PASSWORD=changeit
+
+# make_certs DIR: a test CA, a broker certificate for localhost/127.0.0.1 and a client certificate
+# (CN=admin) signed by it, as PKCS12 stores for the broker and PEM files for Node.
+make_certs() {
+  local certs=$1/certs P=$SECURE_STORE_PASSWORD
+  [[ -f $certs/client-key.pem ]] && return 0
+  rm -rf "$certs" && mkdir -p "$certs"
+  (
+    set -e
+    cd "$certs"
+    keytool -genkeypair -alias ca -keyalg RSA -keysize 2048 -validity 3650 -dname "CN=kafkats-test-ca" -ext bc:c \
+      -keystore ca.p12 -storetype PKCS12 -storepass $P -keypass $P -noprompt
+    keytool -exportcert -alias ca -keystore ca.p12 -storepass $P -rfc -file ca.pem
+    keytool -genkeypair -alias kafka -keyalg RSA -keysize 2048 -validity 3650 -dname "CN=localhost" \
+      -keystore server.p12 -storetype PKCS12 -storepass $P -keypass $P -noprompt
+    keytool -certreq -alias kafka -keystore server.p12 -storepass $P -file server.csr
+    keytool -gencert -alias ca -keystore ca.p12 -storepass $P -infile server.csr -outfile server.crt -rfc \
+      -validity 3650 -ext "SAN=DNS:localhost,IP:127.0.0.1" -ext ku:c=digitalSignature,keyEncipherment \
+      -ext eku=serverAuth,clientAuth
+    keytool -importcert -alias ca -keystore server.p12 -storepass $P -file ca.pem -noprompt
+    keytool -importcert -alias kafka -keystore server.p12 -storepass $P -file server.crt -noprompt
+    keytool -importcert -alias ca -keystore truststore.p12 -storetype PKCS12 -storepass $P -file ca.pem -noprompt
+    keytool -genkeypair -alias client -keyalg RSA -keysize 2048 -validity 3650 -dname "CN=admin" \
+      -keystore client.p12 -storetype PKCS12 -storepass $P -keypass $P -noprompt
+    keytool -certreq -alias client -keystore client.p12 -storepass $P -file client.csr
+    keytool -gencert -alias ca -keystore ca.p12 -storepass $P -infile client.csr -outfile client.pem -rfc \
+      -validity 3650 -ext eku=clientAuth
+    openssl pkcs12 -in client.p12 -passin pass:$P -nodes -nocerts | openssl pkey -out client-key.pem
+  ) >"$1/certs.log" 2>&1 || { cat "$1/certs.log" >&2; die "making test certificates failed"; }
+}
+
+write_secure_props() {
+  local dir=$1 P=$SECURE_STORE_PASSWORD listener mechanism
+  local sp=$SECURE_PORT ssl=$((SECURE_PORT + 1)) sasl_ssl=$((SECURE_PORT + 2)) controller=$((SECURE_PORT + 3))
+  {
+    cat <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller
+listeners=SASL_PLAINTEXT://127.0.0.1:$sp,SSL://127.0.0.1:$ssl,SASL_SSL://127.0.0.1:$sasl_ssl,CONTROLLER://127.0.0.1:$controller
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$sp,SSL://127.0.0.1:$ssl,SASL_SSL://127.0.0.1:$sasl_ssl
+inter.broker.listener.name=SASL_PLAINTEXT
+sasl.mechanism.inter.broker.protocol=PLAIN
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
+log.dirs=$dir/data
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+connections.max.reauth.ms=10000
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$dir/certs/server.p12
+ssl.keystore.password=$P
+ssl.key.password=$P
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$dir/certs/truststore.p12
+ssl.truststore.password=$P
+listener.name.ssl.ssl.client.auth=required
+ssl.principal.mapping.rules=RULE:^CN=([^,]*).*\$/\$1/,DEFAULT
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
+EOF
+    for listener in sasl_plaintext sasl_ssl; do
+      echo "listener.name.$listener.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";"
+      for mechanism in scram-sha-256 scram-sha-512; do
+        echo "listener.name.$listener.$mechanism.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"admin-secret\";"
+      done
+      echo "listener.name.$listener.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"admin\";"
+    done
+    broker_props 1 1 1
+  } >"$dir/server.properties"
+}
+
+secure_describe() {
+  cat <<EOF
+SASL_PLAINTEXT=127.0.0.1:$SECURE_PORT
+SSL=127.0.0.1:$((SECURE_PORT + 1))
+SASL_SSL=127.0.0.1:$((SECURE_PORT + 2))
+CA_PEM=$SECURE_DIR/certs/ca.pem
+CLIENT_CERT_PEM=$SECURE_DIR/certs/client.pem
+CLIENT_KEY_PEM=$SECURE_DIR/certs/client-key.pem
+EOF
+}
+
+secure_start() {
+  if node_pid "$SECURE_DIR" >/dev/null && wait_ready "$SECURE_DIR"; then
+    say "secured node already running"
+    secure_describe
+    return 0
+  fi
+  stop_nodes "$SECURE_DIR"
+  fetch
+  require_free_ports "$SECURE_PORT" $((SECURE_PORT + 1)) $((SECURE_PORT + 2)) $((SECURE_PORT + 3))
+  mkdir -p "$SECURE_DIR"
+  make_certs "$SECURE_DIR"
+  write_secure_props "$SECURE_DIR"
+  KAFKATS_SCRAM_USERS="admin:admin-secret alice:alice-secret" format_node "$SECURE_DIR" \
+    || die "formatting the secured node's storage failed"
+  local started=$SECONDS
+  start_node "$SECURE_DIR" "${KAFKATS_KAFKA_HEAP:-512m}"
+  wait_ready "$SECURE_DIR" || { stop_nodes "$SECURE_DIR"; die "secured node did not start"; }
+  say "secured node (Kafka $KAFKA_VERSION) ready in $((SECONDS - started))s"
+  secure_describe
+}
+
 describe() {   # describe NAME DIR ENDPOINT -> one status line; exit 0 when running
   local pid
   if pid=$(node_pid "$2"); then
@@ -654,6 +773,8 @@ case "$cmd" in
   cluster-stop) cluster_stop ;;
   cluster-kill) require_broker_number "${1:-}"; kill_node "$(broker_dir "$1")" ;;
   cluster-restart) cluster_restart "${1:-}" ;;
+  secure-start) secure_start ;;
+  secure-stop) stop_nodes "$SECURE_DIR" ;;
   status) status "${1:-all}" ;;
   tool) [[ $# -gt 0 ]] || die "usage: tool <main-class> [args…]"; run_tool "$@" ;;
   *) usage ;;
