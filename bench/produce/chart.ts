@@ -54,6 +54,16 @@ interface Panel {
   value: (s: NonNullable<ReturnType<typeof summarize>>) => number
 }
 
+/** One line naming the machine, broker, tuning and repetitions, for under the title. */
+export function chartSubtitle(results: ProduceResults, stamp: string): string {
+  const { machine, broker, settings } = results
+  const repeat = settings.repeat > 1 ? ` · median of ${settings.repeat}` : ''
+  return (
+    `${machine.cpus} CPUs (${machine.cpuModel}) shared with a local Kafka ${broker.kafkaVersion} broker · Node ${machine.node} · ` +
+    `${broker.partitions} partitions · linger ${settings.lingerMs} ms, batch ${settings.batchBytes / 1024} KiB${repeat} · ${stamp}`
+  )
+}
+
 export function renderChart(results: ProduceResults, subtitle: string): string {
   const clients = results.clients
   const scenarios = results.scenarios

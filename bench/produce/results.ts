@@ -51,7 +51,15 @@ export interface ProduceResults {
   finishedAt: string
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; java: string }
   broker: { brokers: string[]; source: string; kafkaVersion: string; partitions: number; note: string }
-  settings: { lingerMs: number; batchBytes: number; windowBytes: number; callBytes: number; repeat: number; javaLaunch: string }
+  settings: {
+    lingerMs: number
+    batchBytes: number
+    windowBytes: number
+    callBytes: number
+    repeat: number
+    javaLaunch: string
+    kafkatsSource?: string
+  }
   clients: ClientInfo[]
   scenarios: ScenarioInfo[]
   runs: RunResult[]

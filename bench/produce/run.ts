@@ -15,7 +15,7 @@ import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { acquireBroker, countRecords, TopicManager } from './broker.js'
-import { renderChart } from './chart.js'
+import { chartSubtitle, renderChart } from './chart.js'
 import { killRunning, run, runJavaProducer, tail, type JavaLaunch } from './java.js'
 import { RESULT_PREFIX, type Acks, type ClientJob, type ClientReport, type ClientSkip, type Compression, type ProducerTuning } from './job.js'
 import { writePayloadFile } from './payload.js'
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
       partitions: PARTITIONS,
       note: 'The broker runs on the same machine and shares its CPUs with the client under test.',
     },
-    settings: { ...tuning, repeat, javaLaunch },
+    settings: { ...tuning, repeat, javaLaunch, kafkatsSource: process.env.BENCH_KAFKATS_SOURCE === 'src' ? 'src' : 'package' },
     clients: clients.map(({ id, label }) => ({ id, label })),
     scenarios,
     runs: [],
@@ -278,10 +278,7 @@ async function main(): Promise<void> {
   const jsonPath = join(resultsDir, `produce-${stamp}.json`)
   const svgPath = join(resultsDir, `produce-${stamp}.svg`)
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
-  const subtitle =
-    `${results.machine.cpus} CPUs (${results.machine.cpuModel}) shared with a local Kafka ${results.broker.kafkaVersion} broker · ` +
-    `Node ${results.machine.node} · ${PARTITIONS} partitions · linger ${tuning.lingerMs} ms, batch ${tuning.batchBytes / 1024} KiB · ${stamp}`
-  writeFileSync(svgPath, renderChart(results, subtitle))
+  writeFileSync(svgPath, renderChart(results, chartSubtitle(results, stamp)))
   console.log(formatTable(results, BASELINE))
   if (buildNote !== undefined) console.log(`\nnote: ${buildNote}`)
   console.log(`\nwrote ${jsonPath}\nwrote ${svgPath}`)

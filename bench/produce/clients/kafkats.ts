@@ -34,6 +34,14 @@ runClient(async (job) => {
   } satisfies ProducerOptions<null, Uint8Array>
   const producer = kafka.producer<null, Uint8Array>(options)
   await producer.connect()
+  // Diagnostic: BENCH_KAFKATS_WARM_METADATA=1 loads the topic's metadata into the root's shared
+  // cache before the clock starts, to tell the cost of a cold first burst from steady sending.
+  const warmMetadata = process.env.BENCH_KAFKATS_WARM_METADATA === '1'
+  if (warmMetadata) {
+    const admin = kafka.admin()
+    await admin.describeTopics([job.topic])
+    admin.close()
+  }
 
   const payloads = loadPayloads(job)
   const { topic } = job
@@ -54,6 +62,7 @@ runClient(async (job) => {
     sendStyle: 'send() per record',
     windowRecords,
     partitioner: 'default (uniform sticky, KIP-794)',
+    warmMetadata,
     source: process.env.BENCH_KAFKATS_SOURCE === 'src' ? 'src via tsx' : 'package (dist)',
   })
 
