@@ -10,6 +10,8 @@
 
 import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
+import type { ConnectionPurpose } from '../network/connection-pool.js'
+import type { Connection } from '../network/connection.js'
 import { KafkaConfigError, KafkaError, KafkaStateError } from '../errors.js'
 import type { DataRecordBatch, TimestampType } from '../protocol/record-batch.js'
 import type { KafkaRecord, RecordHeader } from '../protocol/record.js'
@@ -166,6 +168,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   #autoCommitTimer: NodeJS.Timeout | undefined
   #unwatchMetadata: (() => void) | undefined
   #state: 'idle' | 'connected' | 'closing' | 'closed' = 'idle'
+  readonly #coordinatorPurpose: ConnectionPurpose
+  // Connections on this consumer's own coordinator lane, closed with it.
+  readonly #coordinatorConnections = new Set<Connection>()
+  readonly #ownConnection = (connection: Connection): void => void this.#coordinatorConnections.add(connection)
 
   /** @internal Made by {@link Kafka.consumer}. */
   constructor(cluster: Cluster, options: ConsumerOptions<K, V>, onClose: () => void, membershipFactory: MembershipFactory = createMembership) {
@@ -175,6 +181,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     this.#valueDeserializer = options.valueDeserializer ?? (bufferSerde as unknown as Deserializer<V>)
     this.#onClose = onClose
     this.#membershipFactory = membershipFactory
+    const lane = String(++consumersMade)
+    // Commits and offset lookups of this consumer: never queued behind another consumer's
+    // JoinGroup, which the coordinator may hold for a whole rebalance.
+    this.#coordinatorPurpose = `group#${lane}` as ConnectionPurpose
     this.#buffer = new FetchBuffer(this.#options.fetchBufferMaxBytes, () => this.#fetcher.wake())
     this.#subscriptions = new SubscriptionState((state, fetch) => this.#buffer.dropped(state, fetch))
     this.#resolver = new PositionResolver({
@@ -182,12 +192,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       subscriptions: this.#subscriptions,
       options: this.#options,
       member: () => this.#memberIdentity(),
+      purpose: this.#coordinatorPurpose,
+      onConnection: this.#ownConnection,
       onFailed: (state, error) => this.#partitionFailed(state, error),
       onProgress: () => this.#fetcher.wake(),
     })
     this.#fetcher = new Fetcher({
       cluster,
-      lane: String(++consumersMade),
+      lane,
       subscriptions: this.#subscriptions,
       buffer: this.#buffer,
       options: this.#options,
@@ -202,6 +214,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
             cluster,
             groupId,
             membership: () => (this.#joined ? this.#membership : null),
+            purpose: this.#coordinatorPurpose,
+            onConnection: this.#ownConnection,
             onCommitted: (entry) => {
               const state = this.#subscriptions.get(entry.topic, entry.partition)
               if (state !== undefined) state.committedOffset = entry.offset
@@ -470,6 +484,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     const found = await fetchCommittedOffsets(this.#cluster, groupId, partitions, {
       deadline: Date.now() + this.#cluster.options.defaultApiTimeoutMs,
       member: this.#memberIdentity(),
+      purpose: this.#coordinatorPurpose,
+      onConnection: this.#ownConnection,
     })
     return partitions.map((tp) => {
       const c = found.get(`${tp.topic}\u0000${tp.partition}`) ?? null
@@ -673,6 +689,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     } finally {
       this.#state = 'closed'
       this.#fetcher.close()
+      for (const connection of this.#coordinatorConnections) connection.close()
+      this.#coordinatorConnections.clear()
       this.#unwatchMetadata?.()
       this.#subscriptions.set([])
       this.#onClose()

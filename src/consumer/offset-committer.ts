@@ -17,6 +17,8 @@
 import type { Cluster } from '../cluster/cluster.js'
 import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaError, KafkaNetworkError } from '../errors.js'
+import type { ConnectionPurpose } from '../network/connection-pool.js'
+import type { Connection } from '../network/connection.js'
 import { errorCodeInfo } from '../protocol/error-codes.js'
 import { offsetCommitApi } from '../protocol/messages/offset-commit.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
@@ -43,6 +45,10 @@ export interface OffsetCommitterDeps {
   readonly membership: () => GroupMembership | null
   /** Called for every partition the coordinator stored. */
   readonly onCommitted: (entry: CommitEntry) => void
+  /** The connection purpose to the coordinator; default `group`. */
+  readonly purpose?: ConnectionPurpose
+  /** Sees the connection used, so its owner can close it. */
+  readonly onConnection?: (connection: Connection) => void
 }
 
 const REQUEST_TIMED_OUT = 7
@@ -163,7 +169,7 @@ export class OffsetCommitter {
             })),
           })),
         }),
-      { purpose: 'group', maxVersion: idsKnown ? undefined : 9 },
+      { purpose: this.#deps.purpose ?? 'group', maxVersion: idsKnown ? undefined : 9, onConnection: this.#deps.onConnection },
     )
     const retryLater = new Map<string, CommitEntry>()
     let retriable: KafkaBrokerError | null = null

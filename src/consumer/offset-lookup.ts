@@ -15,6 +15,7 @@ import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
 import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaNetworkError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
+import type { Connection } from '../network/connection.js'
 import { sendRequest } from '../network/send-request.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { listOffsetsApi } from '../protocol/messages/list-offsets.js'
@@ -47,9 +48,10 @@ export async function sendCapped<Req, Res>(
   target: BrokerTarget,
   api: ApiDescriptor<Req, Res>,
   build: (version: number) => Req,
-  options: { purpose?: ConnectionPurpose; maxVersion?: number; timeoutMs?: number } = {},
+  options: { purpose?: ConnectionPurpose; maxVersion?: number; timeoutMs?: number; onConnection?: (c: Connection) => void } = {},
 ): Promise<Res> {
   const connection = await cluster.connectionTo(target, options.purpose)
+  options.onConnection?.(connection)
   let version = cluster.versionOn(connection, api)
   if (options.maxVersion !== undefined && version > options.maxVersion) version = options.maxVersion
   return sendRequest(connection, api, version, build(version), {
@@ -89,6 +91,10 @@ export interface FetchCommittedOptions {
   readonly deadline: number
   /** KIP-848 members identify themselves (OffsetFetch v9+); classic and standalone consumers do not. */
   readonly member?: { readonly memberId: string; readonly memberEpoch: number } | null
+  /** The connection purpose to the coordinator; default `group`. */
+  readonly purpose?: ConnectionPurpose
+  /** Sees the connection used, so its owner can close it. */
+  readonly onConnection?: (connection: Connection) => void
 }
 
 /**
@@ -126,7 +132,7 @@ export async function fetchCommittedOffsets(
             requireStable: true,
           })
         },
-        { purpose: 'group', maxVersion: idsKnown ? undefined : 9 },
+        { purpose: options.purpose ?? 'group', maxVersion: idsKnown ? undefined : 9, onConnection: options.onConnection },
       )
       checkOffsetFetch(r)
       return r

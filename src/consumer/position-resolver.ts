@@ -6,6 +6,8 @@
  */
 
 import type { Cluster } from '../cluster/cluster.js'
+import type { ConnectionPurpose } from '../network/connection-pool.js'
+import type { Connection } from '../network/connection.js'
 import { KafkaBrokerError, KafkaError } from '../errors.js'
 import { backoffMs } from '../util/backoff.js'
 import { KafkaLogTruncationError, KafkaNoOffsetError } from './errors.js'
@@ -26,6 +28,9 @@ export interface PositionResolverDeps {
   readonly options: ResolvedConsumerOptions
   /** KIP-848 members send their id and epoch with OffsetFetch; null otherwise. */
   readonly member: () => { memberId: string; memberEpoch: number } | null
+  /** The connection purpose for OffsetFetch, and a hook that sees the connection used. */
+  readonly purpose?: ConnectionPurpose
+  readonly onConnection?: (connection: Connection) => void
   /** A partition failed for good (no offset and no reset policy, truncation, authorization). */
   readonly onFailed: (state: PartitionState, error: KafkaError) => void
   /** Some partitions got a position (or failed): the fetcher may have work. */
@@ -161,6 +166,8 @@ export class PositionResolver {
       committed = await fetchCommittedOffsets(cluster, options.groupId, states, {
         deadline: Date.now() + cluster.options.defaultApiTimeoutMs,
         member: this.#deps.member(),
+        purpose: this.#deps.purpose,
+        onConnection: this.#deps.onConnection,
       })
     } catch (error) {
       states.forEach((p, i) => current(p, i) && this.#lookupFailed(p, error))
