@@ -41,7 +41,7 @@ runClient(async (job) => {
   await new Promise<void>((resolve, reject) => consumer.connect({}, (error) => (error ? reject(error) : resolve())))
   consumer.setDefaultConsumeTimeout(1000)
   ;(consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true)
-  const assign = (): void => consumer.assign(partitionsOf(job).map((partition) => ({ topic: job.topic, partition, offset: 0 })))
+  const assign = (): unknown => consumer.assign(partitionsOf(job).map((partition) => ({ topic: job.topic, partition, offset: 0 })))
   let stop = false
 
   if (job.mode === 'throughput') {
