@@ -169,79 +169,92 @@ async function main(): Promise<void> {
 
   const startedAt = new Date()
   const stamp = timestamp(startedAt)
-  const workDir = mkdtempSync(join(os.tmpdir(), 'kafkats-bench-produce-'))
-  const payloadFiles = new Map<number, string>()
-  for (const scenario of scenarios) {
-    if (!payloadFiles.has(scenario.recordSize)) payloadFiles.set(scenario.recordSize, writePayloadFile(workDir, scenario.recordSize))
-  }
-
   const broker = await acquireBroker(repoRoot)
+  const workDir = mkdtempSync(join(os.tmpdir(), 'kafkats-bench-produce-'))
+  const topics = new TopicManager(broker.brokers)
+  // Whatever happens from here on (a failed set-up step, an interrupt), the lease, the admin
+  // connection and the scratch directory go.
+  let cleaned: Promise<void> | undefined
+  const cleanUp = (): Promise<void> =>
+    (cleaned ??= (async () => {
+      await topics.close().catch(() => undefined)
+      await broker.release().catch(() => undefined)
+      rmSync(workDir, { recursive: true, force: true })
+    })())
   const onSignal = (): void => {
     killRunning()
-    void broker.release().finally(() => process.exit(130))
+    void cleanUp().finally(() => process.exit(130))
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-
-  const topics = new TopicManager(broker.brokers)
-  const classpath = clients.some((c) => c.kind === 'java')
-    ? (await run('bash', [join(repoRoot, 'scripts/kafka-local.sh'), 'classpath'], repoRoot, 900_000)).stdout.trim().split('\n').pop() ?? ''
-    : ''
-  const kafkaVersion = process.env.KAFKA_VERSION ?? '4.3.1'
-  const buildNote = clients.some((c) => c.id === 'kafkats') ? kafkatsBuildNote() : undefined
-  if (buildNote !== undefined) console.log(`note: ${buildNote}`)
-
-  const results: ProduceResults = {
-    kind: 'produce',
-    startedAt: startedAt.toISOString(),
-    finishedAt: '',
-    machine: machineInfo(),
-    broker: {
-      brokers: broker.brokers,
-      source: broker.source,
-      kafkaVersion: broker.source === 'KAFKA_BROKERS' ? 'unknown' : kafkaVersion,
-      partitions: PARTITIONS,
-      note: 'The broker runs on the same machine and shares its CPUs with the client under test.',
-    },
-    settings: { ...tuning, repeat, javaLaunch, kafkatsSource: process.env.BENCH_KAFKATS_SOURCE === 'src' ? 'src' : 'package' },
-    clients: clients.map(({ id, label }) => ({ id, label })),
-    scenarios,
-    runs: [],
-  }
-
-  console.log(
-    `produce benchmark: ${scenarios.length} scenarios × ${clients.length} clients × ${repeat}, brokers ${broker.brokers.join(',')} (${broker.source}), ` +
-      `${results.machine.cpus} CPUs shared with the broker`,
-  )
-  const runOne = async (client: ClientSpec, scenario: ScenarioInfo, attempt: number, tryNumber: number): Promise<RunResult> => {
-    const topic = topicName(client.id, scenario, attempt, tryNumber, stamp)
-    const job: ClientJob = { brokers: broker.brokers, topic, scenario, tuning, payloadFile: payloadFiles.get(scenario.recordSize)! }
-    const result: RunResult = { scenario: scenario.label, client: client.id, attempt, status: 'failed', topic }
-    result.loadAverage = Number(os.loadavg()[0]!.toFixed(2))
-    try {
-      await topics.create(topic, PARTITIONS)
-      const report =
-        client.kind === 'java'
-          ? await runJavaProducer(job, { repoRoot, workDir, launch: javaLaunch, classpath, timeoutMs })
-          : await runNodeClient(client, job, timeoutMs)
-      if ('skipped' in report) {
-        result.status = 'skipped'
-        result.note = report.skipped
-      } else {
-        const landed = await countRecords(repoRoot, broker.brokers, topic)
-        result.measurement = toMeasurement(report, landed)
-        if (landed === scenario.records) result.status = 'ok'
-        else result.note = `topic holds ${landed} records, expected ${scenario.records}`
-      }
-    } catch (error) {
-      result.note = error instanceof Error ? error.message : String(error)
-    } finally {
-      if (!keepTopics) await topics.delete(topic).catch(() => undefined)
-    }
-    return result
-  }
-
   try {
+    await measureAll()
+  } finally {
+    await cleanUp()
+  }
+
+  async function measureAll(): Promise<void> {
+    const payloadFiles = new Map<number, string>()
+    for (const scenario of scenarios) {
+      if (!payloadFiles.has(scenario.recordSize)) payloadFiles.set(scenario.recordSize, writePayloadFile(workDir, scenario.recordSize))
+    }
+    const classpath = clients.some((c) => c.kind === 'java')
+      ? (await run('bash', [join(repoRoot, 'scripts/kafka-local.sh'), 'classpath'], repoRoot, 900_000)).stdout.trim().split('\n').pop() ?? ''
+      : ''
+    const kafkaVersion = process.env.KAFKA_VERSION ?? '4.3.1'
+    const buildNote = clients.some((c) => c.id === 'kafkats') ? kafkatsBuildNote() : undefined
+    if (buildNote !== undefined) console.log(`note: ${buildNote}`)
+
+    const results: ProduceResults = {
+      kind: 'produce',
+      startedAt: startedAt.toISOString(),
+      finishedAt: '',
+      machine: machineInfo(),
+      broker: {
+        brokers: broker.brokers,
+        source: broker.source,
+        kafkaVersion: broker.source === 'KAFKA_BROKERS' ? 'unknown' : kafkaVersion,
+        partitions: PARTITIONS,
+        note: 'The broker runs on the same machine and shares its CPUs with the client under test.',
+      },
+      settings: { ...tuning, repeat, javaLaunch, kafkatsSource: process.env.BENCH_KAFKATS_SOURCE === 'src' ? 'src' : 'package' },
+      clients: clients.map(({ id, label }) => ({ id, label })),
+      scenarios,
+      runs: [],
+    }
+
+    console.log(
+      `produce benchmark: ${scenarios.length} scenarios × ${clients.length} clients × ${repeat}, brokers ${broker.brokers.join(',')} (${broker.source}), ` +
+        `${results.machine.cpus} CPUs shared with the broker`,
+    )
+    const runOne = async (client: ClientSpec, scenario: ScenarioInfo, attempt: number, tryNumber: number): Promise<RunResult> => {
+      const topic = topicName(client.id, scenario, attempt, tryNumber, stamp)
+      const job: ClientJob = { brokers: broker.brokers, topic, scenario, tuning, payloadFile: payloadFiles.get(scenario.recordSize)! }
+      const result: RunResult = { scenario: scenario.label, client: client.id, attempt, status: 'failed', topic }
+      result.loadAverage = Number(os.loadavg()[0]!.toFixed(2))
+      try {
+        await topics.create(topic, PARTITIONS)
+        const report =
+          client.kind === 'java'
+            ? await runJavaProducer(job, { repoRoot, workDir, launch: javaLaunch, classpath, timeoutMs })
+            : await runNodeClient(client, job, timeoutMs)
+        if ('skipped' in report) {
+          result.status = 'skipped'
+          result.note = report.skipped
+        } else {
+          const landed = await countRecords(repoRoot, broker.brokers, topic)
+          result.measurement = toMeasurement(report, landed)
+          if (landed === scenario.records) result.status = 'ok'
+          else result.note = `topic holds ${landed} records, expected ${scenario.records}`
+        }
+      } catch (error) {
+        result.note = error instanceof Error ? error.message : String(error)
+      } finally {
+        if (!keepTopics) await topics.delete(topic).catch(() => undefined)
+      }
+      return result
+    }
+
     for (const scenario of scenarios) {
       for (let attempt = 1; attempt <= repeat; attempt++) {
         for (const client of clients) {
@@ -266,22 +279,18 @@ async function main(): Promise<void> {
         }
       }
     }
-  } finally {
-    await topics.close()
-    await broker.release()
-    rmSync(workDir, { recursive: true, force: true })
-  }
 
-  results.finishedAt = new Date().toISOString()
-  const resultsDir = join(benchDir, 'results')
-  mkdirSync(resultsDir, { recursive: true })
-  const jsonPath = join(resultsDir, `produce-${stamp}.json`)
-  const svgPath = join(resultsDir, `produce-${stamp}.svg`)
-  writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
-  writeFileSync(svgPath, renderChart(results, chartSubtitle(results, stamp)))
-  console.log(formatTable(results, BASELINE))
-  if (buildNote !== undefined) console.log(`\nnote: ${buildNote}`)
-  console.log(`\nwrote ${jsonPath}\nwrote ${svgPath}`)
+    results.finishedAt = new Date().toISOString()
+    const resultsDir = join(benchDir, 'results')
+    mkdirSync(resultsDir, { recursive: true })
+    const jsonPath = join(resultsDir, `produce-${stamp}.json`)
+    const svgPath = join(resultsDir, `produce-${stamp}.svg`)
+    writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
+    writeFileSync(svgPath, renderChart(results, chartSubtitle(results, stamp)))
+    console.log(formatTable(results, BASELINE))
+    if (buildNote !== undefined) console.log(`\nnote: ${buildNote}`)
+    console.log(`\nwrote ${jsonPath}\nwrote ${svgPath}`)
+  }
 }
 
 main().catch((error: unknown) => {
