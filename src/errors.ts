@@ -166,6 +166,35 @@ export class KafkaRecordError extends KafkaError {
 }
 
 /**
+ * The broker did not accept who we are: SASL failed (wrong credentials, a mechanism the broker does
+ * not enable, a token it rejects) or TLS failed (a certificate that does not verify or does not
+ * name the broker, a client certificate the broker requires and did not get). Retrying with the
+ * same settings cannot help, so it is not retriable. Messages name the broker and mechanism,
+ * never a secret.
+ * @category Error
+ */
+export class KafkaAuthenticationError extends KafkaError {
+  /** The broker address, as `host:port`. */
+  readonly broker: string
+  /** The SASL mechanism (`SCRAM-SHA-512`), or `TLS` for a failed TLS handshake. */
+  readonly mechanism: string
+
+  constructor(
+    message: string,
+    options: { broker: string; mechanism: string; code?: number; errorName?: string; cause?: unknown },
+  ) {
+    super(message, {
+      code: options.code ?? 58,
+      errorName: options.errorName ?? 'SASL_AUTHENTICATION_FAILED',
+      retriable: false,
+      cause: options.cause,
+    })
+    this.broker = options.broker
+    this.mechanism = options.mechanism
+  }
+}
+
+/**
  * An option given to kafkats is invalid. The message names the option.
  * @category Error
  */

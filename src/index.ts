@@ -12,6 +12,7 @@ export {
   KafkaConfigError,
   KafkaNetworkError,
   KafkaTimeoutError,
+  KafkaAuthenticationError,
   KafkaStateError,
   KafkaUnsupportedVersionError,
   errorFromCode,
@@ -25,6 +26,7 @@ export { partitionForKey } from './producer/partition-for-key.js'
 
 export { Kafka } from './kafka.js'
 export type { KafkaOptions } from './kafka-options.js'
+export * from './network/sasl/index.js'
 export { Admin } from './admin/admin.js'
 export type { AdminOptions } from './admin/admin.js'
 export type { AdminCallOptions, ResourceError } from './admin/context.js'

@@ -5,6 +5,8 @@
 
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { KafkaConfigError } from './errors.js'
+import type { SaslMechanism } from './network/sasl/mechanism.js'
+import { resolveSaslOption, type SaslOptions } from './network/sasl/options.js'
 
 /** Options of {@link Kafka}. Times are milliseconds. */
 export interface KafkaOptions {
@@ -17,6 +19,12 @@ export interface KafkaOptions {
    * node:tls options (`ca`, `cert`, `key`, `servername`, `rejectUnauthorized` …) passed through.
    */
   ssl?: boolean | TlsConnectionOptions
+  /**
+   * SASL authentication on every connection, after TLS if any: `{ mechanism: 'plain' | 'scram-sha-256'
+   * | 'scram-sha-512', username, password }`, `{ mechanism: 'oauthbearer', oauthBearerProvider }`, or
+   * a custom {@link SaslMechanism}. Sessions the broker limits are re-authenticated in time (KIP-368).
+   */
+  sasl?: SaslOptions
   /** Time to open a connection (Java `socket.connection.setup.timeout.ms`). Default 10000. */
   connectionTimeoutMs?: number
   /** Time to wait for a response before the connection is closed (Java `request.timeout.ms`). Default 30000. */
@@ -42,6 +50,7 @@ export interface ResolvedKafkaOptions {
   brokers: readonly string[]
   clientId: string
   ssl: TlsConnectionOptions | undefined
+  sasl: SaslMechanism | undefined
   connectionTimeoutMs: number
   requestTimeoutMs: number
   metadataMaxAgeMs: number
@@ -91,6 +100,7 @@ export function resolveKafkaOptions(options: KafkaOptions): ResolvedKafkaOptions
     brokers: [...(brokers as string[])],
     clientId,
     ssl: ssl === true ? {} : ssl === false || ssl === undefined ? undefined : ssl,
+    sasl: resolveSaslOption(options.sasl),
     connectionTimeoutMs: durationOption('connectionTimeoutMs', options.connectionTimeoutMs, 10_000, 1),
     requestTimeoutMs: durationOption('requestTimeoutMs', options.requestTimeoutMs, 30_000, 1),
     metadataMaxAgeMs: durationOption('metadataMaxAgeMs', options.metadataMaxAgeMs, 300_000, 1),

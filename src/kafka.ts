@@ -3,6 +3,7 @@
  * producer, consumer and admin client made from it shares.
  */
 
+import { isIP } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { Admin, type AdminOptions } from './admin/admin.js'
 import { Cluster } from './cluster/cluster.js'
@@ -13,6 +14,7 @@ import type { ProducerOptions } from './producer/options.js'
 import { Producer } from './producer/producer.js'
 import { resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './kafka-options.js'
 import type { SocketFactory } from './network/connection.js'
+import { createSaslAuthenticator } from './network/sasl/authenticate.js'
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from './version.js'
 
 /** Something the root closes when it is closed. */
@@ -56,6 +58,10 @@ export class Kafka {
       softwareName: CLIENT_SOFTWARE_NAME,
       softwareVersion: CLIENT_SOFTWARE_VERSION,
       socketFactory: o.ssl === undefined ? undefined : tlsSocketFactory(o.ssl),
+      authenticate:
+        o.sasl === undefined
+          ? undefined
+          : createSaslAuthenticator(o.sasl, { clientId: o.clientId, requestTimeoutMs: o.requestTimeoutMs }),
     })
   }
 
@@ -113,6 +119,7 @@ export class Kafka {
 }
 
 function tlsSocketFactory(options: NonNullable<ResolvedKafkaOptions['ssl']>): SocketFactory {
-  // Hostname checking stays on unless the caller turns it off; SNI uses the broker's host name.
-  return (host, port) => tlsConnect({ servername: host, ...options, host, port })
+  // Hostname checking stays on unless the caller turns it off; SNI uses the broker's host name
+  // (not an IP address, which RFC 6066 forbids as a server name; certificates are checked against it anyway).
+  return (host, port) => tlsConnect({ ...(isIP(host) === 0 ? { servername: host } : {}), ...options, host, port })
 }

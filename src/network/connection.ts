@@ -8,7 +8,13 @@
  */
 
 import { Socket, connect as netConnect } from 'node:net'
-import { KafkaNetworkError, KafkaProtocolError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
+import {
+  KafkaAuthenticationError,
+  KafkaNetworkError,
+  KafkaProtocolError,
+  KafkaStateError,
+  KafkaTimeoutError,
+} from '../errors.js'
 import { FrameDecoder } from './frame-decoder.js'
 
 /** Opens the byte stream to a broker. The security issue plugs TLS in here. */
@@ -32,6 +38,8 @@ export interface RequestOptions {
   expectResponse?: boolean
   /** Overrides the connection's default request timeout. */
   timeoutMs?: number
+  /** Part of the task that {@link Connection.runExclusive} runs (re-authentication): not held back. */
+  exclusive?: boolean
 }
 
 interface InFlight {
@@ -64,6 +72,9 @@ export class Connection {
   #closeError: Error | undefined
   #lastActivity = Date.now()
   readonly #closeListeners: Array<(error: Error | undefined) => void> = []
+  // Set while runExclusive's task owns the connection; other requests wait for it.
+  #exclusive: Promise<void> | undefined
+  readonly #drainWaiters: Array<() => void> = []
 
   constructor(options: ConnectionOptions) {
     this.host = options.host
@@ -139,10 +150,9 @@ export class Connection {
 
       const onConnectError = (cause: Error): void => {
         clearTimeout(timer)
-        const error = new KafkaNetworkError(`cannot connect to ${this.address}: ${cause.message}`, {
-          broker: this.address,
-          cause,
-        })
+        const error =
+          tlsAuthenticationFailure(cause, this.address) ??
+          new KafkaNetworkError(`cannot connect to ${this.address}: ${cause.message}`, { broker: this.address, cause })
         this.#fail(error)
         reject(error)
       }
@@ -159,11 +169,15 @@ export class Connection {
         this.#state = 'open'
         this.#lastActivity = Date.now()
         socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+        // With TLS 1.3 a broker that rejects our client certificate says so after the handshake.
         socket.on('error', (cause) =>
-          this.#fail(new KafkaNetworkError(`connection to ${this.address} failed: ${cause.message}`, {
-            broker: this.address,
-            cause,
-          })),
+          this.#fail(
+            tlsAuthenticationFailure(cause, this.address) ??
+              new KafkaNetworkError(`connection to ${this.address} failed: ${cause.message}`, {
+                broker: this.address,
+                cause,
+              }),
+          ),
         )
         socket.on('close', () =>
           this.#fail(new KafkaNetworkError(`connection to ${this.address} closed by the broker`, { broker: this.address })),
@@ -183,6 +197,11 @@ export class Connection {
    */
   async request(encode: (correlationId: number) => Buffer, options: RequestOptions = {}): Promise<Buffer | null> {
     if (this.#state !== 'open') await this.connect()
+    if (this.#exclusive !== undefined && options.exclusive !== true) {
+      while (this.#exclusive !== undefined) await this.#exclusive
+      // The task may have failed the connection (a refused re-authentication): say why.
+      if (this.#state === 'closed' && this.#closeError !== undefined) throw this.#closeError
+    }
     const socket = this.#socket
     if (this.#state !== 'open' || socket === undefined) {
       throw new KafkaStateError(`connection to ${this.address} is closed`, { cause: this.#closeError })
@@ -255,6 +274,32 @@ export class Connection {
     }
     if (head.timer !== undefined) clearTimeout(head.timer)
     head.resolve(frame)
+    if (this.#drainWaiters.length > 0 && this.inFlightCount === 0) {
+      for (const waiter of this.#drainWaiters.splice(0)) waiter()
+    }
+  }
+
+  /**
+   * Runs `task` alone on this connection: requests made meanwhile wait until it ends, and it starts
+   * once every request already in flight has its response. Re-authentication (KIP-368) needs this,
+   * since a broker reads SASL frames only when no other request is interleaved. The task's own
+   * requests pass `exclusive: true`.
+   */
+  async runExclusive<T>(task: () => Promise<T>): Promise<T> {
+    while (this.#exclusive !== undefined) await this.#exclusive
+    let release!: () => void
+    this.#exclusive = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    try {
+      if (this.inFlightCount > 0 && this.#state === 'open') {
+        await new Promise<void>((resolve) => this.#drainWaiters.push(resolve))
+      }
+      return await task()
+    } finally {
+      this.#exclusive = undefined
+      release()
+    }
   }
 
   #fail(error: Error): void {
@@ -269,7 +314,13 @@ export class Connection {
       if (entry.timer !== undefined) clearTimeout(entry.timer)
       entry.reject(error)
     }
+    for (const waiter of this.#drainWaiters.splice(0)) waiter()
     for (const listener of this.#closeListeners.splice(0)) listener(error)
+  }
+
+  /** Closes the connection because of `error`: requests in flight or waiting fail with it. */
+  closeWithError(error: Error): void {
+    this.#fail(error)
   }
 
   /**
@@ -280,4 +331,38 @@ export class Connection {
     this.#fail(new KafkaStateError(`connection to ${this.address} closed by the client`))
     this.#closeError = undefined
   }
+}
+
+// OpenSSL's verification results (X509_V_ERR_* without the prefix) as Node reports them.
+const TLS_VERIFY_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+])
+
+/**
+ * A TLS failure that retrying cannot fix (the broker's certificate does not verify or does not
+ * name it, or the broker refused ours) as a non-retriable authentication error, like Java's
+ * SslAuthenticationException; undefined for anything else.
+ */
+function tlsAuthenticationFailure(cause: Error, broker: string): KafkaAuthenticationError | undefined {
+  const code = (cause as { code?: unknown }).code
+  if (typeof code !== 'string') return undefined
+  if (!TLS_VERIFY_CODES.has(code) && !code.startsWith('ERR_TLS_CERT') && !code.startsWith('ERR_SSL_')) return undefined
+  return new KafkaAuthenticationError(`TLS with ${broker} failed: ${cause.message}`, {
+    broker,
+    mechanism: 'TLS',
+    errorName: 'SSL_AUTHENTICATION_FAILED',
+    code: -1,
+    cause,
+  })
 }

@@ -1,0 +1,6 @@
+export type { SaslContext, SaslMechanism, SaslSession, SaslStep } from './mechanism.js'
+export type { SaslOptions, SaslPasswordOptions, SaslOAuthBearerOptions } from './options.js'
+export type { OAuthBearerToken, OAuthBearerProvider } from './oauthbearer.js'
+export { PlainMechanism } from './plain.js'
+export { ScramMechanism } from './scram.js'
+export { OAuthBearerMechanism } from './oauthbearer.js'
