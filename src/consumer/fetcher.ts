@@ -101,6 +101,7 @@ export class Fetcher {
   readonly #nodeRetryAt = new Map<number, number>()
   readonly #nodeFailures = new Map<number, number>()
   #metadataRetryAt = 0
+  #metadataRefreshes = 0
   #scheduled = false
   #timer: NodeJS.Timeout | undefined
   #timerAt = Infinity
@@ -184,6 +185,7 @@ export class Fetcher {
     }
     if (needLookup) resolver.run()
     if (needMetadata) this.#refreshMetadata()
+    else this.#metadataRefreshes = 0
     for (const [node, states] of byNode) {
       const free = buffer.freeBytes
       if (free <= 0) break
@@ -205,13 +207,15 @@ export class Fetcher {
     this.#timer.unref()
   }
 
+  // Refreshes back off exponentially while partitions stay without a leader (a topic being
+  // created or deleted), and start over from the shortest delay once every leader is known.
   #refreshMetadata(): void {
     const now = Date.now()
     if (now < this.#metadataRetryAt) {
       this.#wakeAt(this.#metadataRetryAt)
       return
     }
-    this.#metadataRetryAt = now + this.#deps.cluster.options.retryBackoff.initialMs
+    this.#metadataRetryAt = now + backoffMs(this.#metadataRefreshes++, this.#deps.cluster.options.retryBackoff)
     this.#deps.cluster.refreshMetadata().then(
       () => this.wake(),
       () => this.#wakeAt(this.#metadataRetryAt),
