@@ -86,7 +86,9 @@ export class Accumulator {
   readonly #bufferMemory: number
   readonly #queues = new Map<string, PartitionQueue[]>()
   #usedMemory = 0
-  readonly #memoryWaiters: MemoryWaiter[] = []
+  // Insertion-ordered, with O(1) removal when a waiter times out: a flood of sends can queue
+  // tens of thousands of them.
+  readonly #memoryWaiters = new Set<MemoryWaiter>()
   #emptyWaiters: Array<() => void> = []
 
   constructor(batchSize: number, bufferMemory: number) {
@@ -101,7 +103,7 @@ export class Accumulator {
 
   /** True while `send` calls wait for memory: the sender then sends everything it can. */
   get memoryExhausted(): boolean {
-    return this.#memoryWaiters.length > 0
+    return this.#memoryWaiters.size > 0
   }
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -130,14 +132,13 @@ export class Accumulator {
    * acknowledged. Returns synchronously-resolved `undefined` when memory is available at once.
    */
   reserve(bytes: number, maxBlockMs: number): Promise<void> | undefined {
-    if (this.#memoryWaiters.length === 0 && this.#usedMemory + bytes <= this.#bufferMemory) {
+    if (this.#memoryWaiters.size === 0 && this.#usedMemory + bytes <= this.#bufferMemory) {
       this.#usedMemory += bytes
       return undefined
     }
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const i = this.#memoryWaiters.indexOf(waiter)
-        if (i >= 0) this.#memoryWaiters.splice(i, 1)
+        this.#memoryWaiters.delete(waiter)
         reject(
           new KafkaTimeoutError(
             `no room in bufferMemory (${this.#bufferMemory} bytes) for a record of ${bytes} bytes within maxBlockMs (${maxBlockMs} ms)`,
@@ -146,7 +147,7 @@ export class Accumulator {
         this.#wakeWaiters()
       }, maxBlockMs)
       const waiter: MemoryWaiter = { bytes, resolve, reject, timer }
-      this.#memoryWaiters.push(waiter)
+      this.#memoryWaiters.add(waiter)
     })
   }
 
@@ -157,10 +158,9 @@ export class Accumulator {
   }
 
   #wakeWaiters(): void {
-    while (this.#memoryWaiters.length > 0) {
-      const head = this.#memoryWaiters[0] as MemoryWaiter
+    for (const head of this.#memoryWaiters) {
       if (this.#usedMemory + head.bytes > this.#bufferMemory) return
-      this.#memoryWaiters.shift()
+      this.#memoryWaiters.delete(head)
       clearTimeout(head.timer)
       this.#usedMemory += head.bytes
       head.resolve()
@@ -169,7 +169,9 @@ export class Accumulator {
 
   /** Fails every waiting `send` (the producer is closing). */
   rejectWaiters(error: KafkaError): void {
-    for (const waiter of this.#memoryWaiters.splice(0)) {
+    const waiters = [...this.#memoryWaiters]
+    this.#memoryWaiters.clear()
+    for (const waiter of waiters) {
       clearTimeout(waiter.timer)
       waiter.reject(error)
     }

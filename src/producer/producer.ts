@@ -8,6 +8,7 @@
 
 import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
+import type { TopicInfo } from '../cluster/metadata-cache.js'
 import { KafkaBrokerError, KafkaError, KafkaRecordError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
 import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
 import type { RecordHeader, RecordInput } from '../protocol/record.js'
@@ -63,6 +64,20 @@ export class KafkaProduceBatchError extends KafkaError {
   }
 }
 
+/** A send waiting for its topic's metadata or for buffer memory. */
+interface WaitingSend<K, V> {
+  readonly record: ProducerRecord<K, V>
+  readonly input: RecordInput
+  readonly size: number
+  /** Memory already asked for on the fast path, or undefined to ask when its turn comes. */
+  readonly reserved: Promise<void> | undefined
+  readonly resolve: (delivered: Promise<RecordMetadata>) => void
+  readonly reject: (error: unknown) => void
+}
+
+// Marks a queue slot already handled, so the queue does not keep the record alive.
+const DONE = Object.freeze({})
+
 const UNKNOWN_TOPIC_OR_PARTITION = 3
 const noop = (): void => {}
 
@@ -91,9 +106,13 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   readonly #sender: Sender
   readonly #events = new EventEmitter<ProducerEvents>()
   readonly #onClose: () => void
-  // Per topic, the last send still waiting for metadata or memory: later sends to the topic queue
-  // behind it so records keep their order.
-  readonly #pending = new Map<string, Promise<unknown>>()
+  // Per topic, sends still waiting for metadata or memory, oldest first; later sends to the topic
+  // queue behind them so records keep their order.
+  readonly #waiting = new Map<string, WaitingSend<K, V>[]>()
+  // The loops draining those queues, for flush.
+  readonly #drains = new Set<Promise<void>>()
+  // The partition view of each metadata snapshot of a topic, built once rather than per send.
+  readonly #partitionViews = new WeakMap<TopicInfo, TopicPartitions>()
   #state: 'idle' | 'connected' | 'closing' | 'closed' = 'idle'
 
   /** @internal Made by {@link Kafka.producer}. */
@@ -234,41 +253,73 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     const timestamp = BigInt(record.timestamp ?? Date.now())
     const input: RecordInput = { timestamp, key, value, headers }
 
-    const behind = this.#pending.get(topic)
-    const partitions = behind === undefined ? this.#partitionsOf(topic) : undefined
+    const waiting = this.#waiting.get(topic)
+    const partitions = waiting === undefined ? this.#partitionsOf(topic) : undefined
     if (partitions !== undefined) {
       const reserved = this.#accumulator.reserve(size, this.#options.maxBlockMs)
       if (reserved === undefined) return this.#append(record, input, partitions, size)
-      return this.#queue(
-        topic,
-        reserved.then(() => ({ inner: this.#append(record, input, this.#partitionsOf(topic) ?? partitions, size) })),
-      )
+      reserved.catch(noop)
+      return this.#enqueue(topic, record, input, size, reserved)
     }
-    // Slow path: wait for what is ahead of us on this topic, then for metadata, then for memory.
-    const slow = (behind ?? Promise.resolve()).catch(noop).then(async () => {
-      const known = await this.#waitForPartitions(topic)
-      await this.#accumulator.reserve(size, this.#options.maxBlockMs)
-      return { inner: this.#append(record, input, this.#partitionsOf(topic) ?? known, size) }
+    return this.#enqueue(topic, record, input, size, undefined)
+  }
+
+  // Slow path: records of a topic whose metadata or buffer memory is not there yet wait in a
+  // per-topic queue, drained in order by one loop, so they keep their order and later sends to the
+  // topic line up behind them until the queue is empty again.
+  #enqueue(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    input: RecordInput,
+    size: number,
+    reserved: Promise<void> | undefined,
+  ): Promise<RecordMetadata> {
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      let queue = this.#waiting.get(topic)
+      if (queue === undefined) {
+        queue = []
+        this.#waiting.set(topic, queue)
+        const drained = this.#drainWaiting(topic, queue)
+        this.#drains.add(drained)
+        void drained.finally(() => this.#drains.delete(drained))
+      }
+      queue.push({ record, input, size, reserved, resolve, reject })
     })
-    return this.#queue(topic, slow)
   }
 
-  // Keeps the append as the topic's tail until it happened, so later sends wait behind it. The
-  // delivery promise travels wrapped in an object: a bare promise would be awaited by `then`, and
-  // the tail would last until delivery instead of until the append.
-  #queue(topic: string, appended: Promise<{ inner: Promise<RecordMetadata> }>): Promise<RecordMetadata> {
-    this.#pending.set(topic, appended)
-    appended.then(
-      () => {
-        if (this.#pending.get(topic) === appended) this.#pending.delete(topic)
-      },
-      () => {
-        if (this.#pending.get(topic) === appended) this.#pending.delete(topic)
-      },
-    )
-    return appended.then(({ inner }) => inner)
+  async #drainWaiting(topic: string, queue: WaitingSend<K, V>[]): Promise<void> {
+    // Let the sends of the current tick join the queue before the first await.
+    await Promise.resolve()
+    // An index, not shift(): the queue can hold tens of thousands of sends.
+    let next = 0
+    try {
+      const known = this.#partitionsOf(topic) ?? (await this.#waitForPartitions(topic))
+      while (next < queue.length) {
+        const w = queue[next] as WaitingSend<K, V>
+        try {
+          const reserved = w.reserved ?? this.#accumulator.reserve(w.size, this.#options.maxBlockMs)
+          if (reserved !== undefined) await reserved
+        } catch (error) {
+          queue[next++] = DONE as WaitingSend<K, V>
+          w.reject(error)
+          continue
+        }
+        queue[next++] = DONE as WaitingSend<K, V>
+        try {
+          w.resolve(this.#append(w.record, w.input, this.#partitionsOf(topic) ?? known, w.size))
+        } catch (error) {
+          w.reject(error)
+        }
+      }
+    } catch (error) {
+      for (const w of queue.slice(next)) {
+        w.reserved?.then(() => this.#accumulator.release(w.size), noop)
+        w.reject(error)
+      }
+    } finally {
+      this.#waiting.delete(topic)
+    }
   }
-
 
   #serialize<T>(serializer: Serializer<T>, value: T, topic: string, what: string): Uint8Array | null {
     try {
@@ -285,9 +336,14 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   #partitionsOf(topic: string): TopicPartitions | undefined {
     const info = this.#cluster.metadata.topic(topic)
     if (info === undefined || info.partitions.length === 0) return undefined
-    const available: number[] = []
-    for (const p of info.partitions) if (p.leader >= 0) available.push(p.partition)
-    return { numPartitions: info.partitions.length, available }
+    let view = this.#partitionViews.get(info)
+    if (view === undefined) {
+      const available: number[] = []
+      for (const p of info.partitions) if (p.leader >= 0) available.push(p.partition)
+      view = { numPartitions: info.partitions.length, available }
+      this.#partitionViews.set(info, view)
+    }
+    return view
   }
 
   // Java's waitOnMetadata: ask for the topic (letting the broker auto-create it if it is set up
@@ -360,9 +416,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     this.#sender.beginFlush()
     try {
       for (;;) {
-        const tails = [...this.#pending.values()]
-        if (tails.length > 0) {
-          await Promise.allSettled(tails)
+        if (this.#drains.size > 0) {
+          await Promise.allSettled([...this.#drains])
           continue
         }
         if (this.#accumulator.isEmpty) return
@@ -455,8 +510,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * before the call has settled (delivered or failed).
    */
   async flush(): Promise<void> {
-    const tails = [...this.#pending.values()]
-    await Promise.allSettled(tails)
+    await Promise.allSettled([...this.#drains])
     const batches: ProducerBatch[] = []
     for (const q of this.#accumulator.nonEmptyQueues()) batches.push(...q.batches)
     if (batches.length === 0) return
