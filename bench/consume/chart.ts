@@ -30,6 +30,7 @@ function niceScale(max: number, ticks = 5): { top: number; step: number } {
 }
 
 function compact(value: number): string {
+  if (value === 0) return '0'
   if (value >= 1e6) return `${(value / 1e6).toFixed(value >= 1e7 ? 0 : 1)}M`
   if (value >= 1e3) return `${(value / 1e3).toFixed(value >= 1e4 ? 0 : 1)}k`
   if (value >= 10) return value.toFixed(0)
@@ -43,14 +44,16 @@ export function renderChart(results: ConsumeResults, stamp: string): string {
     out.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escapeXml(content)}</text>`)
   }
   let y = 26
-  text(LEFT, y, 'Consumer throughput and end-to-end latency: kafkats, Node.js peers and the Java client', 'font-size="16" font-weight="bold"')
+  text(LEFT, y, 'Consumers: kafkats, the Node.js peers and the Java client', 'font-size="16" font-weight="bold"')
   y += 18
   const { machine, broker, settings } = results
+  text(LEFT, y, `${machine.cpus} CPUs (${machine.cpuModel}) shared with a local Kafka ${broker.kafkaVersion} broker · Node ${machine.node} · ${stamp}`, 'font-size="11" fill="#555"')
+  y += 14
   text(
     LEFT,
     y,
-    `${machine.cpus} CPUs (${machine.cpuModel}) shared with a local Kafka ${broker.kafkaVersion} broker · Node ${machine.node} · ${broker.partitions} partitions · ` +
-      `latency at ${settings.latency.rate} rec/s (Java: one at a time) · ${stamp}`,
+    `${broker.partitions} partitions, from earliest · latency: ${settings.latency.rate} rec/s of ${settings.latency.recordSize} B for ${settings.latency.seconds} s (Java: EndToEndLatency, one at a time, whole ms)` +
+      (settings.repeat > 1 ? ` · median of ${settings.repeat}` : ''),
     'font-size="11" fill="#555"',
   )
   y += 22
@@ -68,19 +71,28 @@ export function renderChart(results: ConsumeResults, stamp: string): string {
     label,
     values: clients.map((c) => summarizeLatency(results, c.id)?.[pick]),
   })
-  const panels: Array<{ title: string; groups: Group[] }> = [
+  const panels: Array<{ title: string; groups: Group[]; log?: boolean }> = [
     { title: 'Throughput, records/s (higher is better)', groups: bySize((s) => s.recordsPerSec) },
     { title: 'CPU per record, µs of client-process CPU, start-up included (lower is better)', groups: bySize((s) => s.cpuMicrosPerRecord) },
-    { title: 'End-to-end latency, ms (lower is better)', groups: [latency('p50Ms', 'p50'), latency('p99Ms', 'p99')] },
+    { title: 'End-to-end latency, ms, log scale (lower is better)', groups: [latency('p50Ms', 'p50'), latency('p99Ms', 'p99')], log: true },
   ]
 
   for (const panel of panels) {
-    const { top, step } = niceScale(Math.max(0, ...panel.groups.flatMap((g) => g.values.map((v) => v ?? 0))) * 1.15)
+    const max = Math.max(0, ...panel.groups.flatMap((g) => g.values.map((v) => v ?? 0)))
+    const { top, step } = niceScale(max * 1.15)
+    // Log panels run from 0.1 to the decade above the largest value; 0 (whole-ms tools) sits at the floor.
+    const logFloor = 0.1
+    const logTop = 10 ** Math.ceil(Math.log10(Math.max(1, max) * 1.5))
+    const scale = (v: number): number =>
+      panel.log === true ? (Math.log10(Math.max(v, logFloor) / logFloor) / Math.log10(logTop / logFloor)) * PANEL_HEIGHT : (v / top) * PANEL_HEIGHT
+    const ticks: number[] = []
+    if (panel.log === true) for (let t = logFloor; t <= logTop * 1.01; t *= 10) ticks.push(t)
+    else for (let t = 0; t <= top + step / 2; t += step) ticks.push(t)
     const plotTop = y + 18
     const base = plotTop + PANEL_HEIGHT
     text(LEFT, y, panel.title, 'font-size="13" font-weight="bold"')
-    for (let tick = 0; tick <= top + step / 2; tick += step) {
-      const ty = base - (tick / top) * PANEL_HEIGHT
+    for (const tick of ticks) {
+      const ty = base - scale(tick)
       out.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${ty.toFixed(1)}" y2="${ty.toFixed(1)}" stroke="#e3e3e3"/>`)
       text(LEFT - 6, ty + 4, compact(tick), 'font-size="11" text-anchor="end" fill="#444"')
     }
@@ -95,9 +107,9 @@ export function renderChart(results: ConsumeResults, stamp: string): string {
           text(x + BAR / 2, base - 4, 'n/a', `font-size="9" fill="#999" text-anchor="middle"`)
           return
         }
-        const h = (value / top) * PANEL_HEIGHT
+        const h = scale(value)
         out.push(`<rect x="${x.toFixed(1)}" y="${(base - h).toFixed(1)}" width="${BAR - 3}" height="${h.toFixed(1)}" fill="${COLOURS[client.id] ?? '#bab0ac'}"><title>${escapeXml(`${client.label}, ${group.label}: ${compact(value)}`)}</title></rect>`)
-        text(x + (BAR - 3) / 2, base - h - 3, compact(value), 'font-size="9" fill="#333" text-anchor="middle"')
+        text(x + (BAR - 3) / 2, base - h - 3, panel.log === true && value === 0 ? '<1' : compact(value), 'font-size="9" fill="#333" text-anchor="middle"')
       })
       text(groupX + (clients.length * BAR) / 2, base + 15, group.label, 'font-size="12" text-anchor="middle"')
     })
