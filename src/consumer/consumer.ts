@@ -184,7 +184,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     const lane = String(++consumersMade)
     // Commits and offset lookups of this consumer: never queued behind another consumer's
     // JoinGroup, which the coordinator may hold for a whole rebalance.
-    this.#coordinatorPurpose = `group#${lane}` as ConnectionPurpose
+    this.#coordinatorPurpose = `group#${lane}`
     this.#buffer = new FetchBuffer(this.#options.fetchBufferMaxBytes, () => this.#fetcher.wake())
     this.#subscriptions = new SubscriptionState((state, fetch) => this.#buffer.dropped(state, fetch))
     this.#resolver = new PositionResolver({
@@ -289,6 +289,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       options: this.#options,
       groupId,
       listener: this.#listener,
+      purpose: this.#coordinatorPurpose,
       onFatalError: (error) => this.#reportError(error),
     })
     this.#mode = 'subscribe'

@@ -115,7 +115,7 @@ export class Fetcher {
     this.#deps = deps
     // The pool keys connections by broker and purpose; a purpose of this consumer's own keeps its
     // long polls off every other consumer's socket.
-    this.#purpose = `fetch#${deps.lane}` as ConnectionPurpose
+    this.#purpose = `fetch#${deps.lane}`
   }
 
   /** Brokers with a Fetch in flight now. */

@@ -6,6 +6,7 @@
  */
 
 import type { Cluster } from '../cluster/cluster.js'
+import type { ConnectionPurpose } from '../network/connection-pool.js'
 import { KafkaStateError, type KafkaError } from '../errors.js'
 import { ClassicMembership } from './group/classic-membership.js'
 import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js'
@@ -20,6 +21,11 @@ export interface MembershipContext {
   readonly options: ResolvedConsumerOptions
   /** The group (never null here: subscribing requires `groupId`). */
   readonly groupId: string
+  /**
+   * The connection purpose for coordinator requests: the consumer's own (`group#n`), so one
+   * consumer's JoinGroup never holds up another's heartbeats on a shared root. Default `group`.
+   */
+  readonly purpose?: ConnectionPurpose
   /** The consumer's side of every rebalance. */
   readonly listener: AssignmentListener
   /**

@@ -11,8 +11,12 @@ import { KafkaStateError } from '../errors.js'
 import { backoffMs, type BackoffOptions } from '../util/backoff.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 
-/** The traffic classes that get a socket of their own. */
-export type ConnectionPurpose = 'produce' | 'fetch' | 'group' | 'default'
+/**
+ * The traffic classes that get a socket of their own. A suffix (`fetch#3`) gives one client of a
+ * shared root its own socket for that class: two consumers must not wait behind each other's long
+ * polls or rebalances.
+ */
+export type ConnectionPurpose = 'produce' | 'fetch' | 'group' | 'default' | `${'produce' | 'fetch' | 'group'}#${string}`
 
 /** Where a broker listens. Bootstrap servers have no node id yet. */
 export interface BrokerEndpoint {

@@ -95,7 +95,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
 
   constructor(context: MembershipContext) {
     this.#ctx = context
-    this.#link = new CoordinatorLink(context.cluster, context.groupId)
+    this.#link = new CoordinatorLink(context.cluster, context.groupId, context.purpose)
     this.#listener = new SerialListener(context.listener)
     this.#instanceId = context.options.groupInstanceId
     this.#intervalMs = context.options.heartbeatIntervalMs

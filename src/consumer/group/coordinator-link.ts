@@ -6,6 +6,7 @@
  */
 
 import type { Cluster } from '../../cluster/cluster.js'
+import type { ConnectionPurpose } from '../../network/connection-pool.js'
 import { KafkaNetworkError, KafkaTimeoutError } from '../../errors.js'
 import type { ApiDescriptor } from '../../protocol/api.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
@@ -14,9 +15,12 @@ export class CoordinatorLink {
   readonly #cluster: Cluster
   readonly #groupId: string
 
-  constructor(cluster: Cluster, groupId: string) {
+  readonly #purpose: ConnectionPurpose
+
+  constructor(cluster: Cluster, groupId: string, purpose: ConnectionPurpose = 'group') {
     this.#cluster = cluster
     this.#groupId = groupId
+    this.#purpose = purpose
   }
 
   get cluster(): Cluster {
@@ -27,7 +31,7 @@ export class CoordinatorLink {
   async send<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, timeoutMs?: number): Promise<Res> {
     const nodeId = await this.#cluster.coordinator('group', this.#groupId)
     try {
-      return await this.#cluster.sendTo({ nodeId }, api, build, { purpose: 'group', timeoutMs })
+      return await this.#cluster.sendTo({ nodeId }, api, build, { purpose: this.#purpose, timeoutMs })
     } catch (error) {
       if (error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError) this.forget()
       throw error
