@@ -246,3 +246,52 @@ function lastLine(text: string): string {
   if (last === undefined) throw new Error('kafka-local.sh printed no bootstrap address')
   return last
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The secured node of scripts/kafka-local.sh (secure-start): SASL_PLAINTEXT, mTLS-only SSL and
+// SASL_SSL listeners with the StandardAuthorizer; admin/admin-secret is a super user, alice/alice-secret
+// has no ACLs; sessions last at most 10 s (connections.max.reauth.ms).
+
+/** Addresses and PEM files of the secured node. */
+export interface SecureKafka {
+  saslPlaintext: string
+  ssl: string
+  saslSsl: string
+  /** The test CA that signed the broker's and the client's certificates. */
+  caPem: string
+  /** A client certificate (CN=admin, mapped to User:admin) and its private key, for mTLS. */
+  clientCertPem: string
+  clientKeyPem: string
+}
+
+export const SECURE_USERS = {
+  admin: { username: 'admin', password: 'admin-secret' },
+  alice: { username: 'alice', password: 'alice-secret' },
+} as const
+
+/** Starts (or finds already running) the secured node. */
+export async function startSecure(): Promise<SecureKafka> {
+  const out = await runScriptOrThrow(['secure-start'], START_TIMEOUT_MS)
+  const values = new Map<string, string>()
+  for (const line of out.split('\n')) {
+    const eq = line.indexOf('=')
+    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1).trim())
+  }
+  const get = (key: string): string => {
+    const value = values.get(key)
+    if (value === undefined) throw new Error(`kafka-local.sh secure-start did not print ${key}:\n${out}`)
+    return value
+  }
+  return {
+    saslPlaintext: get('SASL_PLAINTEXT'),
+    ssl: get('SSL'),
+    saslSsl: get('SASL_SSL'),
+    caPem: get('CA_PEM'),
+    clientCertPem: get('CLIENT_CERT_PEM'),
+    clientKeyPem: get('CLIENT_KEY_PEM'),
+  }
+}
+
+export async function stopSecure(): Promise<void> {
+  await runScriptOrThrow(['secure-stop'], STOP_TIMEOUT_MS)
+}
