@@ -271,7 +271,7 @@ describe('authentication failures', () => {
 })
 
 describe('re-authentication (KIP-368)', () => {
-  it('keeps one connection per purpose working past connections.max.reauth.ms (10 s)', async () => {
+  it('re-authenticates the bootstrap connection in time while producer and consumer traffic runs past the 10 s session limit', async () => {
     const relay = await relayTo(secure.saslPlaintext)
     try {
       let tokenCalls = 0
