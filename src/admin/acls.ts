@@ -107,7 +107,7 @@ export interface AclBindingFilter {
   permissionType?: AclPermissionType
 }
 
-/** The outcome for one ACL of {@link createAcls}. */
+/** The outcome for one ACL of {@link Admin.createAcls}. */
 export interface CreateAclResult extends ResourceError {
   readonly acl: AclBinding
 }
@@ -115,7 +115,7 @@ export interface CreateAclResult extends ResourceError {
 /** An ACL a delete filter matched; `error` says whether deleting it failed. */
 export interface DeletedAcl extends AclBinding, ResourceError {}
 
-/** The outcome for one filter of {@link deleteAcls}. */
+/** The outcome for one filter of {@link Admin.deleteAcls}. */
 export interface DeleteAclsFilterResult extends ResourceError {
   readonly filter: AclBindingFilter
   /** The ACLs the filter matched (empty on error). */

@@ -19,7 +19,7 @@ export interface ClusterNode {
   readonly isFenced: boolean
 }
 
-/** What {@link describeCluster} reports. */
+/** What {@link Admin.describeCluster} reports. */
 export interface ClusterDescription {
   /** The cluster id, null when the broker does not know it (very old brokers). */
   readonly clusterId: string | null

@@ -94,7 +94,7 @@ export interface DescribeConfigsOptions extends AdminCallOptions {
   includeDocumentation?: boolean
 }
 
-/** The configs of one resource of {@link describeConfigs}. */
+/** The configs of one resource of {@link Admin.describeConfigs}. */
 export interface ResourceConfigs extends ResourceError {
   readonly type: ConfigResourceType
   readonly name: string
@@ -130,7 +130,7 @@ export interface IncrementalAlterConfigsOptions extends AdminCallOptions {
   validateOnly?: boolean
 }
 
-/** The outcome for one resource of {@link incrementalAlterConfigs}. */
+/** The outcome for one resource of {@link Admin.incrementalAlterConfigs}. */
 export interface AlterConfigsResult extends ResourceError {
   readonly type: ConfigResourceType
   readonly name: string

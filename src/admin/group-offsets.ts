@@ -32,7 +32,7 @@ export interface ListConsumerGroupOffsetsOptions extends AdminCallOptions {
   requireStable?: boolean
 }
 
-/** A partition's committed offset, as {@link listConsumerGroupOffsets} reports it. */
+/** A partition's committed offset, as {@link Admin.listConsumerGroupOffsets} reports it. */
 export interface CommittedOffset extends ResourceError {
   readonly topic: string
   readonly partition: number
@@ -53,13 +53,13 @@ export interface OffsetToCommit extends TopicPartitionRef {
   readonly metadata?: string
 }
 
-/** The outcome for one partition of {@link alterConsumerGroupOffsets} and {@link deleteConsumerGroupOffsets}. */
+/** The outcome for one partition of {@link Admin.alterConsumerGroupOffsets} and {@link Admin.deleteConsumerGroupOffsets}. */
 export interface PartitionResult extends ResourceError {
   readonly topic: string
   readonly partition: number
 }
 
-/** Where {@link resetConsumerGroupOffsets} moves a group: a partition's first or next offset, or a time. */
+/** Where {@link Admin.resetConsumerGroupOffsets} moves a group: a partition's first or next offset, or a time. */
 export type ResetTarget = 'earliest' | 'latest' | { readonly timestamp: number }
 
 export interface ResetConsumerGroupOffsetsOptions extends AdminCallOptions {
@@ -67,7 +67,7 @@ export interface ResetConsumerGroupOffsetsOptions extends AdminCallOptions {
   partitions?: readonly number[]
 }
 
-/** The outcome for one partition of {@link resetConsumerGroupOffsets}. */
+/** The outcome for one partition of {@link Admin.resetConsumerGroupOffsets}. */
 export interface ResetOffsetResult extends ResourceError {
   readonly topic: string
   readonly partition: number

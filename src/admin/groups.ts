@@ -81,7 +81,7 @@ export interface ListGroupsOptions extends AdminCallOptions {
   types?: readonly GroupType[]
 }
 
-/** A group as {@link listGroups} reports it. */
+/** A group as {@link Admin.listGroups} reports it. */
 export interface GroupListing {
   readonly groupId: string
   /**
@@ -115,7 +115,7 @@ export interface MemberDescription {
   readonly subscribedTopics: readonly string[] | null
 }
 
-/** The outcome for one group of {@link describeGroups}. */
+/** The outcome for one group of {@link Admin.describeGroups}. */
 export interface GroupDescription extends ResourceError {
   readonly groupId: string
   readonly type: GroupType
@@ -136,7 +136,7 @@ export interface GroupDescription extends ResourceError {
   readonly members: readonly MemberDescription[]
 }
 
-/** The outcome for one group of {@link deleteGroups}. */
+/** The outcome for one group of {@link Admin.deleteGroups}. */
 export interface GroupResult extends ResourceError {
   readonly groupId: string
 }

@@ -3,6 +3,7 @@
  * the records before an offset. Both go to each partition's leader.
  */
 
+import type { IsolationLevel } from '../consumer/options.js'
 import { KafkaBrokerError, KafkaConfigError, KafkaUnsupportedVersionError, type KafkaError } from '../errors.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { deleteRecordsApi } from '../protocol/messages/delete-records.js'
@@ -17,6 +18,8 @@ import {
 } from './partition-routing.js'
 import { groupByTopic } from './topic-partitions.js'
 
+export type { IsolationLevel }
+
 /**
  * Which offset of a partition to look up:
  * - `'earliest'`: the log start offset, the first offset still held;
@@ -28,8 +31,6 @@ import { groupByTopic } from './topic-partitions.js'
  */
 export type OffsetSpec = 'earliest' | 'latest' | 'maxTimestamp' | { readonly timestamp: number }
 
-/** Visibility of transactional records (Java `isolation.level`). */
-export type IsolationLevel = 'read_uncommitted' | 'read_committed'
 
 /** A partition and the offset to look up in it. */
 export interface OffsetQuery extends TopicPartitionRef {
@@ -41,7 +42,7 @@ export interface ListOffsetsOptions extends AdminCallOptions {
   isolationLevel?: IsolationLevel
 }
 
-/** The outcome for one partition of {@link listOffsets}. */
+/** The outcome for one partition of {@link Admin.listOffsets}. */
 export interface ListedOffset extends ResourceError {
   readonly topic: string
   readonly partition: number
@@ -59,7 +60,7 @@ export interface RecordsToDelete extends TopicPartitionRef {
   readonly beforeOffset: bigint
 }
 
-/** The outcome for one partition of {@link deleteRecords}. */
+/** The outcome for one partition of {@link Admin.deleteRecords}. */
 export interface DeletedRecords extends ResourceError {
   readonly topic: string
   readonly partition: number

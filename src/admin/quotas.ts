@@ -83,7 +83,7 @@ export interface ClientQuotaAlteration {
   ops: readonly ClientQuotaOp[]
 }
 
-/** The outcome for one entity of {@link alterClientQuotas}. */
+/** The outcome for one entity of {@link Admin.alterClientQuotas}. */
 export interface ClientQuotaAlterationResult extends ResourceError {
   readonly entity: ClientQuotaEntity
 }

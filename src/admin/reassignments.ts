@@ -45,7 +45,7 @@ export interface AlterPartitionReassignmentsOptions extends AdminCallOptions {
   allowReplicationFactorChange?: boolean
 }
 
-/** The outcome for one partition of {@link alterPartitionReassignments}. */
+/** The outcome for one partition of {@link Admin.alterPartitionReassignments}. */
 export interface AlterPartitionReassignmentResult extends ResourceError {
   readonly topic: string
   readonly partition: number

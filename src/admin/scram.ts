@@ -24,7 +24,7 @@ export interface ScramCredentialInfo {
   readonly iterations: number
 }
 
-/** The credentials of one user of {@link describeUserScramCredentials}. */
+/** The credentials of one user of {@link Admin.describeUserScramCredentials}. */
 export interface UserScramCredentialsDescription extends ResourceError {
   readonly user: string
   readonly credentials: readonly ScramCredentialInfo[]
@@ -52,7 +52,7 @@ export interface UserScramCredentialDeletion {
 
 export type UserScramCredentialAlteration = UserScramCredentialUpsertion | UserScramCredentialDeletion
 
-/** The outcome for one user of {@link alterUserScramCredentials}. */
+/** The outcome for one user of {@link Admin.alterUserScramCredentials}. */
 export interface AlterUserScramCredentialsResult extends ResourceError {
   readonly user: string
 }

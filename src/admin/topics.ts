@@ -30,7 +30,7 @@ export interface CreateTopicsOptions extends AdminCallOptions {
   waitForLeaders?: boolean
 }
 
-/** The outcome for one topic of {@link createTopics}. */
+/** The outcome for one topic of {@link Admin.createTopics}. */
 export interface CreateTopicResult extends ResourceError {
   readonly topic: string
   /** Topic id (null on error, or when the broker is too old to say). */
@@ -39,7 +39,7 @@ export interface CreateTopicResult extends ResourceError {
   readonly replicationFactor: number
 }
 
-/** What {@link describeTopics} reports of a partition. */
+/** What {@link Admin.describeTopics} reports of a partition. */
 export interface PartitionDescription {
   readonly partition: number
   /** Leader node id, -1 if none. */
@@ -51,7 +51,7 @@ export interface PartitionDescription {
   readonly error: KafkaError | null
 }
 
-/** The outcome for one topic of {@link describeTopics}. */
+/** The outcome for one topic of {@link Admin.describeTopics}. */
 export interface TopicDescription extends ResourceError {
   readonly topic: string
   readonly topicId: string | null
@@ -59,7 +59,7 @@ export interface TopicDescription extends ResourceError {
   readonly partitions: readonly PartitionDescription[]
 }
 
-/** The outcome for one topic of {@link deleteTopics} and {@link createPartitions}. */
+/** The outcome for one topic of {@link Admin.deleteTopics} and {@link Admin.createPartitions}. */
 export interface TopicResult extends ResourceError {
   readonly topic: string
 }
