@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
 import type { TopicInfo } from '../cluster/metadata-cache.js'
 import { KafkaBrokerError, KafkaError, KafkaRecordError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
+import { errorCodeInfo } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
 import type { RecordHeader, RecordInput } from '../protocol/record.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
@@ -359,6 +360,11 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       lastCode = response.topics[0]?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION
       const partitions = this.#partitionsOf(topic)
       if (partitions !== undefined) return partitions
+      // Waiting cannot help a topic we may not write to or whose name is invalid: fail now, as
+      // Java's producer does with TopicAuthorizationException.
+      if (lastCode !== 0 && !errorCodeInfo(lastCode).retriable) {
+        throw new KafkaBrokerError(lastCode, `${errorCodeInfo(lastCode).name} for topic ${topic}`)
+      }
       const delay = Math.min(50 * 2 ** attempt, 1000)
       if (Date.now() + delay >= deadline) break
       await new Promise((resolve) => setTimeout(resolve, delay))

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Kafka, KafkaError, KafkaRecordError, KafkaProduceBatchError, KafkaTimeoutError, ErrorCode, type CompressionName, type RecordMetadata } from '../../../src/index.js'
+import { Kafka, KafkaBrokerError, KafkaError, KafkaRecordError, KafkaProduceBatchError, ErrorCode, type CompressionName, type RecordMetadata } from '../../../src/index.js'
 import { bootstrap, kcat, waitFor } from '../../support/kafka.js'
 
 const kafka = new Kafka({ clientId: 'producer-delivery-test', brokers: bootstrap().split(',') })
@@ -195,11 +195,14 @@ describe('bad input', () => {
     expect(good.offset).toBe(0n)
   })
 
-  it('a topic that never appears times out after maxBlockMs with a typed error', async () => {
-    const producer = kafka.producer({ maxBlockMs: 1500 })
-    // A name the broker refuses to auto-create: too long for a topic.
+  it('a topic name the broker refuses fails at once with its typed error, without waiting for maxBlockMs', async () => {
+    const producer = kafka.producer({ maxBlockMs: 30_000 })
+    const started = Date.now()
+    // Too long for a topic name: the broker answers INVALID_TOPIC_EXCEPTION, which waiting cannot fix.
     const error = await producer.send({ topic: 'x'.repeat(300), value: 'v' }).catch((e: unknown) => e)
     await producer.disconnect()
-    expect(error).toBeInstanceOf(KafkaTimeoutError)
+    expect(error).toBeInstanceOf(KafkaBrokerError)
+    expect((error as KafkaBrokerError).code).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION)
+    expect(Date.now() - started).toBeLessThan(10_000)
   })
 })
