@@ -384,6 +384,13 @@ describe('ACLs (StandardAuthorizer; alice has none to begin with)', () => {
     const groupError = await expectFailure(aliceAdmin.listConsumerGroupOffsets(group))
     expect(groupError).toBeInstanceOf(KafkaError)
     expect(groupError).toMatchObject({ errorName: 'GROUP_AUTHORIZATION_FAILED', code: 30 })
+    // Producing without WRITE fails at once with the typed error, as Java's producer does.
+    const aliceProducer = alice.producer({ maxBlockMs: 30_000 })
+    const started = Date.now()
+    const sendError = await expectFailure(aliceProducer.send({ topic, value: 'not allowed' }))
+    await aliceProducer.disconnect()
+    expect(sendError).toMatchObject({ errorName: 'TOPIC_AUTHORIZATION_FAILED', code: 29 })
+    expect(Date.now() - started).toBeLessThan(10_000)
 
     const principal = 'User:alice'
     const acls = [
