@@ -84,7 +84,7 @@ export function summarizeLatency(results: ConsumeResults, client: string): { p50
     p99Ms: median(ok.map((r) => r.p99Ms))!,
     avgMs: median(ok.map((r) => r.avgMs))!,
     rate: median(ok.map((r) => r.achievedRate))!,
-    received: ok.map((r) => `${r.received}/${r.sent}`).join(' '),
+    received: `${ok.reduce((n, r) => n + r.received, 0)}/${ok.reduce((n, r) => n + r.sent, 0)}`,
   }
 }
 
@@ -139,6 +139,9 @@ export function formatTable(results: ConsumeResults, baseline: string): string {
       if (last !== undefined) notes.push(`  ${client.label}: ${last.status}${last.note === undefined ? '' : ` (${last.note.split('\n')[0]})`}`)
       continue
     }
+    const runs = results.latency.filter((r) => r.client === client.id)
+    const okRuns = runs.filter((r) => r.status === 'ok').length
+    if (okRuns < runs.length) notes.push(`  ${client.label}: ${runs.length - okRuns} of ${runs.length} runs failed (${runs.find((r) => r.status !== 'ok')?.note?.split('\n')[0] ?? ''})`)
     rows.push([client.label, s.p50Ms.toFixed(2), s.p99Ms.toFixed(2), s.avgMs.toFixed(2), Math.round(s.rate).toString(), s.received, ratio(s.p50Ms, base?.p50Ms), ratio(s.p99Ms, base?.p99Ms)])
   }
   lines.push(...grid(rows), ...notes)

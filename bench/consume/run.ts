@@ -60,7 +60,11 @@ async function runNodeClient(spec: ClientSpec, job: ConsumeJob, timeoutMs: numbe
   const env = { ...process.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
   const out = await run(process.execPath, ['--import', 'tsx', join(here, 'clients', spec.file!)], repoRoot, timeoutMs, { env })
   const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
-  if (out.code !== 0 || line === undefined) throw new Error(`exit ${out.code}: ${tail(out.stderr, 12) || tail(out.stdout, 12)}`)
+  if (out.code !== 0 || line === undefined) {
+    // The first error line says what happened; the tail of a stack trace rarely does.
+    const headline = out.stderr.split('\n').find((l) => /error|ECONN|timed out/i.test(l))?.trim() ?? ''
+    throw new Error(`exit ${out.code}: ${headline}\n${tail(out.stderr, 12) || tail(out.stdout, 12)}`)
+  }
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as ConsumeReport | ClientSkip
 }
 
