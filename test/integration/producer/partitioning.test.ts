@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Kafka } from '../../../src/index.js'
-import { bootstrap, kcat, runKafkaTool } from '../../support/kafka.js'
+import { bootstrap, kcat, runKafkaTool, waitFor } from '../../support/kafka.js'
 
 const kafka = new Kafka({ clientId: 'producer-partitioning-test', brokers: bootstrap().split(',') })
 const admin = kafka.admin()
@@ -76,6 +76,29 @@ describe('partitioning', () => {
     await producer.disconnect()
     expect(new Set(sent.slice(0, 4)).size).toBe(4)
     expect(sent.slice(4)).toEqual(sent.slice(0, 4))
+  })
+
+  it('picks up partitions added to a topic from refreshed metadata', async () => {
+    const quick = new Kafka({ clientId: 'partition-growth', brokers: bootstrap().split(','), metadataMaxAgeMs: 300 })
+    try {
+      const topic = await topicWith(2)
+      const producer = quick.producer({ partitioner: 'round-robin' })
+      const first = await Promise.all(Array.from({ length: 4 }, (_, i) => producer.send({ topic, value: `before-${i}` })))
+      expect(new Set(first.map((m) => m.partition))).toEqual(new Set([0, 1]))
+      const [grown] = await admin.createPartitions([{ topic, count: 4 }])
+      expect(grown?.error).toBeNull()
+      const seen = new Set<number>()
+      await waitFor(
+        async () => {
+          seen.add((await producer.send({ topic, value: 'after' })).partition)
+          return seen.has(2) && seen.has(3)
+        },
+        { timeoutMs: 15_000, intervalMs: 50, message: 'records on the new partitions' },
+      )
+      await producer.disconnect()
+    } finally {
+      await quick.close()
+    }
   })
 
   it('uses an explicit partition and a custom partitioner as given', async () => {
