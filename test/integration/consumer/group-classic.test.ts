@@ -177,7 +177,7 @@ describe('classic group membership', () => {
     const java = runKafkaTool(
       'ConsoleConsumer',
       [
-        '--bootstrap-server', bootstrap(), '--topic', topic, '--group', groupId, '--max-messages', '1',
+        '--bootstrap-server', bootstrap(), '--topic', topic, '--group', groupId, '--from-beginning', '--max-messages', '1',
         '--consumer-property', 'partition.assignment.strategy=org.apache.kafka.clients.consumer.RangeAssignor',
         '--consumer-property', 'client.id=java-console', '--consumer-property', 'heartbeat.interval.ms=500',
       ],

@@ -172,7 +172,7 @@ describe('KIP-848 consumer group membership', () => {
     const java = runKafkaTool(
       'ConsoleConsumer',
       [
-        '--bootstrap-server', bootstrap(), '--topic', topic, '--group', groupId, '--max-messages', '1',
+        '--bootstrap-server', bootstrap(), '--topic', topic, '--group', groupId, '--from-beginning', '--max-messages', '1',
         '--consumer-property', 'group.protocol=consumer', '--consumer-property', 'client.id=java-console-848',
       ],
       { timeoutMs: 90_000 },

@@ -186,7 +186,7 @@ describe.each([
         : ['--consumer-property', 'group.protocol=consumer']
     const java = runKafkaTool(
       'ConsoleConsumer',
-      ['--bootstrap-server', bootstrap(), '--topic', topic, '--group', groupId, '--max-messages', '1', '--consumer-property', 'client.id=java-console', ...javaProtocol],
+      ['--bootstrap-server', bootstrap(), '--topic', topic, '--group', groupId, '--from-beginning', '--max-messages', '1', '--consumer-property', 'client.id=java-console', ...javaProtocol],
       { timeoutMs: 90_000 },
     )
     const ours = start(base(groupId, topic), 'kafkats-consumer')
