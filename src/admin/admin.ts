@@ -217,7 +217,7 @@ export class Admin {
     return quotas.alterClientQuotas(this.#context(), alterations, options)
   }
 
-  /** SCRAM mechanisms and iteration counts of the given users (default: every user that has any). */
+  /** SCRAM mechanisms and iteration counts of the given users (default: every user with credentials). */
   describeUserScramCredentials(
     users?: readonly string[],
     options?: AdminCallOptions,
