@@ -251,6 +251,6 @@ export function errorFromCode(code: number, message?: string | null): KafkaBroke
  * Kafka's classification of its error code (see {@link KafkaError.retriable}). Anything that is not a
  * {@link KafkaError} is not retriable.
  */
-export function isRetriable(error: unknown): boolean {
+export function isRetriable(error: unknown): error is KafkaError {
   return error instanceof KafkaError && error.retriable
 }

@@ -10,7 +10,7 @@ import { KafkaBrokerError, KafkaConfigError, KafkaNetworkError, KafkaStateError,
 import { negotiateApiVersions, type BrokerVersions } from '../network/api-versions.js'
 import type { Connection, SocketFactory } from '../network/connection.js'
 import { ConnectionPool, type BrokerEndpoint, type ConnectionPurpose } from '../network/connection-pool.js'
-import { sendOneWay, sendRequest } from '../network/send-request.js'
+import { sendRequest } from '../network/send-request.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { findCoordinatorApi } from '../protocol/messages/find-coordinator.js'
 import { metadataApi, type MetadataResponse } from '../protocol/messages/metadata.js'
@@ -191,23 +191,6 @@ export class Cluster {
     }
   }
 
-  /** Sends a request the broker will not answer (Produce with acks=0). */
-  async sendOneWayTo<Req, Res>(
-    target: BrokerTarget,
-    api: ApiDescriptor<Req, Res>,
-    build: (version: number) => Req,
-    options: SendToOptions = {},
-  ): Promise<void> {
-    try {
-      const connection = await this.connectionTo(target, options.purpose)
-      const version = this.#versionFor(connection, api)
-      await sendOneWay(connection, api, version, build(version), { clientId: this.options.clientId })
-    } catch (error) {
-      this.#afterSendFailure(target, error)
-      throw error
-    }
-  }
-
   /**
    * A broker we meant to reach (a leader, a coordinator, the controller) dropped or refused the
    * connection, or did not answer in time: it may have died, and then leaders, coordinators and the
@@ -360,9 +343,4 @@ export class Cluster {
     clearInterval(this.#refreshTimer)
     this.pool.close()
   }
-}
-
-/** True for errors after which a send to another broker, or a later one, may succeed. */
-export function isConnectionError(error: unknown): boolean {
-  return error instanceof KafkaNetworkError
 }

@@ -4,7 +4,7 @@
  * `default.api.timeout.ms`) is spent; anything else fails at once.
  */
 
-import { KafkaError, KafkaTimeoutError } from '../errors.js'
+import { isRetriable, KafkaTimeoutError, type KafkaError } from '../errors.js'
 import { backoffMs, type BackoffOptions } from '../util/backoff.js'
 
 export interface RetryOptions {
@@ -17,11 +17,6 @@ export interface RetryOptions {
   onRetriableError?: (error: KafkaError, attempt: number) => void | Promise<void>
 }
 
-/** True for errors worth trying again. */
-export function isRetriableError(error: unknown): error is KafkaError {
-  return error instanceof KafkaError && error.retriable
-}
-
 /**
  * Runs `operation` until it succeeds, fails with a non-retriable error, or the deadline passes. At
  * the deadline the last retriable error is the cause of a {@link KafkaTimeoutError}.
@@ -31,7 +26,7 @@ export async function retry<T>(operation: (attempt: number) => Promise<T>, optio
     try {
       return await operation(attempt)
     } catch (error) {
-      if (!isRetriableError(error)) throw error
+      if (!isRetriable(error)) throw error
       const delay = backoffMs(attempt, options.backoff)
       if (Date.now() + delay >= options.deadline) {
         throw new KafkaTimeoutError(`${options.what} did not succeed before its deadline: ${error.message}`, {

@@ -240,11 +240,4 @@ export class Accumulator {
       }
     }
   }
-
-  /** Records buffered (not yet finished) across all partitions. */
-  get bufferedRecords(): number {
-    let n = 0
-    for (const q of this.nonEmptyQueues()) for (const b of q.batches) n += b.recordCount
-    return n
-  }
 }
