@@ -90,10 +90,13 @@ function emitMessage(m: MessageModel, imports: Imports): Lines {
   return out
 }
 
-function emitImports(imports: Imports, descriptorType: string): Lines {
+// `body` is the code the imports serve: a helper asked for while emitting a branch that produced
+// no code for this message (a version range the message lacks) is left out of the import.
+function emitImports(imports: Imports, descriptorType: string, body: Lines): Lines {
   const lines = [`import type { ${descriptorType} } from '../api.js'`]
-  if (imports.helpers.size > 0) {
-    const names = [...imports.helpers].sort()
+  const code = body.join('\n')
+  const names = [...imports.helpers].filter((n) => new RegExp(`\\b${n}\\b`).test(code)).sort()
+  if (names.length > 0) {
     const one = `import { ${names.join(', ')} } from '../codec-helpers.js'`
     lines.push(...(one.length <= 120 ? [one] : ['import {', ...names.map((n) => `  ${n},`), "} from '../codec-helpers.js'"]))
   }
@@ -168,7 +171,7 @@ export function emitApiFile(api: ApiModel): string {
   ]
   const lines = [
     ...header([api.request.fileName, api.response.fileName]),
-    ...emitImports(imports, 'ApiDescriptor'),
+    ...emitImports(imports, 'ApiDescriptor', body),
     '',
     ...body,
     ...descriptor,
@@ -191,6 +194,6 @@ export function emitDataFile(m: MessageModel): string {
     ]),
     '}',
   ]
-  const lines = [...header([m.fileName]), ...emitImports(imports, 'DataSchemaDescriptor'), '', ...body, ...descriptor]
+  const lines = [...header([m.fileName]), ...emitImports(imports, 'DataSchemaDescriptor', body), '', ...body, ...descriptor]
   return lines.join('\n') + '\n'
 }

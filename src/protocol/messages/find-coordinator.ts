@@ -7,10 +7,8 @@ import type { ApiDescriptor } from '../api.js'
 import {
   nonDefaultField,
   nullOnWire,
-  readArrayLength,
   rejectTaggedFields,
   unsupportedVersion,
-  writeArrayLength,
   writeTaggedFields,
 } from '../codec-helpers.js'
 import type { Reader, UnknownTaggedField } from '../reader.js'

@@ -4,7 +4,7 @@
 // Do not edit by hand: change the generator and run `npm run codegen`.
 
 import type { ApiDescriptor } from '../api.js'
-import { nullOnWire, rejectTaggedFields, unsupportedVersion, writeTaggedFields } from '../codec-helpers.js'
+import { nullOnWire, unsupportedVersion, writeTaggedFields } from '../codec-helpers.js'
 import type { Reader, UnknownTaggedField } from '../reader.js'
 import { ZERO_UUID } from '../uuid.js'
 import type { Writer } from '../writer.js'
