@@ -291,6 +291,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       listener: this.#listener,
       purpose: this.#coordinatorPurpose,
       onFatalError: (error) => this.#reportError(error),
+      onError: (error) => this.#emitError(error),
     })
     this.#mode = 'subscribe'
     const first = this.#subscription === null

@@ -33,6 +33,11 @@ export interface MembershipContext {
    * invalid session timeout …). The consumer stops consuming and hands the error to the application.
    */
   readonly onFatalError: (error: KafkaError) => void
+  /**
+   * Reports a problem the application should hear of while the membership keeps trying by itself:
+   * the member has been without an assignment for longer than the session timeout.
+   */
+  readonly onError?: (error: KafkaError) => void
 }
 
 /** Makes the membership of one consumer. */

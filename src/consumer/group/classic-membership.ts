@@ -10,10 +10,19 @@
  *   hands the result to the consumer: eager assigns everything; cooperative revokes what moved
  *   away, assigns what is new, and re-joins if it revoked anything so the next round can hand the
  *   revoked partitions to their new owners;
- * - the heartbeat loop: while the member has a generation (syncing or stable) it sends Heartbeat
- *   every `heartbeatIntervalMs`. REBALANCE_IN_PROGRESS asks for a re-join; ILLEGAL_GENERATION,
+ * - the heartbeat loop: while the member is stable it sends Heartbeat every
+ *   `heartbeatIntervalMs`. It is quiet while JoinGroup or SyncGroup waits at the coordinator: the
+ *   broker answers one connection's requests in order, so a heartbeat would queue behind the parked
+ *   request, time out and take the connection (and the parked request) down with it; a member
+ *   awaiting join or sync needs no heartbeat to keep its session. REBALANCE_IN_PROGRESS asks for a
+ *   re-join; ILLEGAL_GENERATION,
  *   UNKNOWN_MEMBER_ID and FENCED_INSTANCE_ID only count when the generation the heartbeat carried
  *   is still the current one, so a late answer cannot reset a newer generation.
+ *
+ * A live member that can reach a coordinator always re-joins: a rebalance that fails in any way
+ * (an error code, a lost connection, a timeout) keeps the re-join pending, forgets the coordinator
+ * when the failure says it may have moved, and tries again with backoff. A member that stays
+ * without an assignment past the session timeout says so through `onError` and goes on trying.
  *
  * A poll watchdog leaves the group when the application stops taking records for
  * `maxPollIntervalMs`; the next `polled()` joins again. The leader re-joins when the partition
@@ -43,6 +52,7 @@ import { decodeMembers, leaderAssignments } from './leader-assignment.js'
 import { PartitionSet } from './partition-set.js'
 import { PollWatchdog } from './poll-watchdog.js'
 import { SerialListener } from './serial-listener.js'
+import { StallWatch } from './stall-watch.js'
 import { SubscribedTopics } from './subscribed-topics.js'
 import { Wakeup } from './wakeup.js'
 
@@ -69,6 +79,7 @@ export class ClassicMembership implements GroupMembership {
   readonly #watchdog: PollWatchdog
   readonly #rebalanceWake = new Wakeup()
   readonly #heartbeatWake = new Wakeup()
+  readonly #stall: StallWatch
   #topics: SubscribedTopics | undefined
 
   #phase: Phase = 'idle'
@@ -101,6 +112,11 @@ export class ClassicMembership implements GroupMembership {
     this.#protocol = memberRebalanceProtocol(this.#assignors)
     this.#instanceId = context.options.groupInstanceId
     this.#watchdog = new PollWatchdog(context.options.maxPollIntervalMs, () => this.#pollExpired())
+    this.#stall = new StallWatch(
+      { limitMs: context.options.sessionTimeoutMs, waitLimitMs: this.#rebalanceRequestTimeout() + context.options.sessionTimeoutMs },
+      () => `member ${this.#memberId || '(unassigned)'} of group ${context.groupId}`,
+      (error) => context.onError?.(error),
+    )
     this.#closed = new Promise<never>((_, reject) => {
       this.#close = () => reject(new Interrupted())
     })
@@ -193,10 +209,16 @@ export class ClassicMembership implements GroupMembership {
     let failures = 0
     while (!this.#closing && this.#phase !== 'failed') {
       if (this.#rejoinReason === null || this.#phase === 'stale') {
-        if (this.#phase === 'stale') await this.#giveUpPartitions()
+        if (this.#phase === 'stale') {
+          // Waiting for the application, not for the group: no stall to report.
+          this.#stall.progressed()
+          await this.#giveUpPartitions()
+        }
         await this.#rebalanceWake.sleep()
         continue
       }
+      const reason = this.#rejoinReason
+      this.#stall.begin()
       try {
         await this.#rebalance()
         failures = 0
@@ -207,7 +229,13 @@ export class ClassicMembership implements GroupMembership {
           this.#fail(error as KafkaError)
           return
         }
-        await this.#sleep(backoffMs(failures++, this.#ctx.cluster.options.retryBackoff))
+        // Whatever failed (a lost connection under a parked SyncGroup, a coordinator killed during
+        // JoinGroup, a timeout), the re-join is still owed: keep it pending and back off. The link
+        // has forgotten the coordinator if the failure was on the wire, so the next round finds it.
+        this.#rejoinReason ??= `${reason}; retrying after ${describe(error)}`
+        if (this.#phase === 'syncing') this.#phase = 'joining'
+        this.#stall.failed(error)
+        await this.#sleep(backoffMs(failures++, this.#ctx.cluster.options.retryBackoff)).catch(() => {})
       }
     }
   }
@@ -247,7 +275,8 @@ export class ClassicMembership implements GroupMembership {
       )
       this.#check()
       if (join.errorCode !== ErrorCode.NONE) {
-        this.#rejoinReason = reason
+        this.#rejoinReason ??= reason
+        this.#stall.failed(this.#groupError('JoinGroup', join.errorCode))
         await this.#joinFailed(join, attempt++)
         continue
       }
@@ -256,8 +285,6 @@ export class ClassicMembership implements GroupMembership {
       this.#generationId = join.generationId
       this.#leaderId = join.leader
       this.#phase = 'syncing'
-      this.#lastHeartbeatOk = Date.now()
-      this.#heartbeatWake.notify()
 
       const identity = this.#identity()
       const assignments = join.leader === join.memberId ? await this.#assign(join) : []
@@ -268,11 +295,16 @@ export class ClassicMembership implements GroupMembership {
       this.#check()
       if (sync.errorCode !== ErrorCode.NONE) {
         this.#rejoinReason ??= `SyncGroup failed with ${errorCodeInfo(sync.errorCode).name}`
+        this.#phase = 'joining'
+        this.#stall.failed(this.#groupError('SyncGroup', sync.errorCode))
         this.#syncFailed(sync.errorCode)
         await this.#sleep(backoffMs(attempt++, this.#ctx.cluster.options.retryBackoff))
         continue
       }
       this.#phase = 'stable'
+      this.#stall.progressed()
+      this.#lastHeartbeatOk = Date.now()
+      this.#heartbeatWake.notify()
       await this.#complete(decodeAssignment(sync.assignment))
       this.#joined?.()
       return
@@ -436,7 +468,7 @@ export class ClassicMembership implements GroupMembership {
   }
 
   #shouldHeartbeat(): boolean {
-    return (this.#phase === 'syncing' || this.#phase === 'stable') && this.#generationId !== NO_GENERATION
+    return this.#phase === 'stable' && this.#generationId !== NO_GENERATION
   }
 
   #heartbeatAnswered(code: number, sent: MemberIdentity): void {
@@ -447,8 +479,10 @@ export class ClassicMembership implements GroupMembership {
         return
       case ErrorCode.REBALANCE_IN_PROGRESS:
         this.#lastHeartbeatOk = Date.now()
-        // Keep heartbeating until JoinGroup goes out, so the session stays alive while partitions are revoked.
-        if (this.#phase === 'stable') this.#requestRejoin('the coordinator started a rebalance')
+        // Heartbeats go on until JoinGroup goes out, so the session stays alive while partitions
+        // are revoked. Whatever the phase, the coordinator wants this member to join: a rebalance
+        // under way joins anyway, one that is not must start.
+        this.#requestRejoin('the coordinator started a rebalance')
         return
       case ErrorCode.ILLEGAL_GENERATION:
         if (sameGeneration) this.#resetGeneration(false, 'the coordinator moved to a newer generation')
@@ -493,6 +527,7 @@ export class ClassicMembership implements GroupMembership {
     }
     this.#closing = true
     this.#close()
+    this.#stall.progressed()
     this.#watchdog.stop()
     this.#topics?.stop()
     this.#stopMetadataFeed?.()
@@ -536,6 +571,7 @@ export class ClassicMembership implements GroupMembership {
   #fail(error: KafkaError): void {
     if (this.#phase === 'failed' || this.#closing) return
     this.#phase = 'failed'
+    this.#stall.progressed()
     this.#watchdog.stop()
     this.#topics?.stop()
     this.#rebalanceWake.notify()
@@ -602,6 +638,10 @@ export class ClassicMembership implements GroupMembership {
   #sleep(ms: number): Promise<void> {
     return this.#race(new Promise<void>((resolve) => setTimeout(resolve, ms)))
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 function isFatal(error: unknown): boolean {

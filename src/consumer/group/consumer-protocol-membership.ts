@@ -14,6 +14,10 @@
  * - FENCED_MEMBER_EPOCH and UNKNOWN_MEMBER_ID mean the coordinator has given the partitions away:
  *   they are lost, and the member joins again with epoch 0.
  * - The heartbeat interval is the coordinator's (from each response).
+ * - Any failed heartbeat (lost connection, timeout, retriable error code) is followed by another
+ *   with backoff, sending everything again, on a coordinator looked up afresh where the failure
+ *   says it may have moved; heartbeats failing for longer than the session timeout are reported
+ *   through `onError` while the member goes on trying.
  */
 
 import { randomBytes } from 'node:crypto'
@@ -31,6 +35,7 @@ import type { GroupMembership, GroupMetadata, Subscription, TopicPartition } fro
 import { CoordinatorLink } from './coordinator-link.js'
 import { PollWatchdog } from './poll-watchdog.js'
 import { SerialListener } from './serial-listener.js'
+import { StallWatch } from './stall-watch.js'
 import { SubscribedTopics } from './subscribed-topics.js'
 import { Wakeup } from './wakeup.js'
 
@@ -65,6 +70,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
   readonly #watchdog: PollWatchdog
   readonly #heartbeatWake = new Wakeup()
   readonly #reconcileWake = new Wakeup()
+  readonly #stall: StallWatch
   #topics: SubscribedTopics | undefined
   #stopMetadataFeed: (() => void) | undefined
 
@@ -100,6 +106,11 @@ export class ConsumerProtocolMembership implements GroupMembership {
     this.#instanceId = context.options.groupInstanceId
     this.#intervalMs = context.options.heartbeatIntervalMs
     this.#watchdog = new PollWatchdog(context.options.maxPollIntervalMs, () => this.#pollExpired())
+    this.#stall = new StallWatch(
+      { limitMs: context.options.sessionTimeoutMs, waitLimitMs: context.options.sessionTimeoutMs },
+      () => `member ${this.#memberId} of group ${context.groupId}`,
+      (error) => context.onError?.(error),
+    )
   }
 
   /** The partitions the consumer was told it owns. */
@@ -214,6 +225,8 @@ export class ConsumerProtocolMembership implements GroupMembership {
           return
         }
         this.#sent = null
+        this.#stall.begin()
+        this.#stall.failed(error)
         nextAt = Date.now() + backoffMs(failures++, this.#ctx.cluster.options.retryBackoff)
         continue
       }
@@ -222,10 +235,13 @@ export class ConsumerProtocolMembership implements GroupMembership {
       if ((this.#phase as Phase) === 'stale') continue
       if (response.errorCode === ErrorCode.NONE) {
         failures = 0
+        this.#stall.progressed()
         this.#accepted(request, response)
         nextAt = sentAt + this.#intervalMs
       } else {
         this.#sent = null
+        this.#stall.begin()
+        this.#stall.failed(new KafkaBrokerError(response.errorCode, `ConsumerGroupHeartbeat failed: ${errorCodeInfo(response.errorCode).name}`))
         nextAt = Date.now() + this.#heartbeatFailed(response, failures++)
       }
     }
@@ -422,6 +438,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
     }
     const wasFailed = this.#phase === 'failed'
     this.#closing = true
+    this.#stall.progressed()
     this.#watchdog.stop()
     this.#topics?.stop()
     this.#stopMetadataFeed?.()
@@ -489,6 +506,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
   #fail(error: KafkaError): void {
     if (this.#phase === 'failed' || this.#closing) return
     this.#phase = 'failed'
+    this.#stall.progressed()
     this.#watchdog.stop()
     this.#topics?.stop()
     this.#heartbeatWake.notify()

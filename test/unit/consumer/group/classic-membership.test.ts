@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ClassicMembership } from '../../../../src/consumer/group/classic-membership.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../../../src/consumer/group/consumer-protocol.js'
-import type { KafkaError } from '../../../../src/errors.js'
+import { KafkaNetworkError, KafkaTimeoutError, type KafkaError } from '../../../../src/errors.js'
 import { ErrorCode } from '../../../../src/protocol/error-codes.js'
 import { heartbeatApi, type HeartbeatRequest, type HeartbeatResponse } from '../../../../src/protocol/messages/heartbeat.js'
 import { joinGroupApi, type JoinGroupRequest } from '../../../../src/protocol/messages/join-group.js'
@@ -31,6 +31,7 @@ function setup(options: ConsumerOptions<never, never> = {}, script: Partial<Scri
   cluster.setTopics({ t: ['AAAAAAAAAAAAAAAAAAAAAQ', 4] })
   const log = new CallLog(cluster)
   const fatal: KafkaError[] = []
+  const errors: KafkaError[] = []
   const s: Script = {
     generation: 1,
     others: [],
@@ -56,9 +57,9 @@ function setup(options: ConsumerOptions<never, never> = {}, script: Partial<Scri
   })
   cluster.on(heartbeatApi, (request: HeartbeatRequest) => s.heartbeat(request))
   cluster.on(leaveGroupApi, () => leaveGroupApi.createResponse({}))
-  const membership = new ClassicMembership(context(cluster, log, { heartbeatIntervalMs: 5, ...options }, fatal))
+  const membership = new ClassicMembership(context(cluster, log, { heartbeatIntervalMs: 5, ...options }, fatal, errors))
   memberships.push(membership)
-  return { cluster, log, fatal, membership, script: s }
+  return { cluster, log, fatal, errors, membership, script: s }
 }
 
 describe('classic membership', () => {
@@ -211,5 +212,70 @@ describe('classic membership', () => {
     cluster.setTopics({ t: ['AAAAAAAAAAAAAAAAAAAAAQ', 6] })
     await cluster.refreshMetadata()
     await until(() => cluster.sent('JoinGroup').length > joins, 're-join')
+  })
+
+  describe('a live member always re-joins', () => {
+    const cut = () => new KafkaNetworkError('connection to 127.0.0.1:9092 closed', { broker: '127.0.0.1:9092' })
+
+    it('sends no heartbeat while its SyncGroup waits at the coordinator, and re-joins when the SyncGroup dies with its connection', async () => {
+      const { cluster, log, membership, script } = setup({ partitionAssigners: ['range'] }, { leader: false, assignment: [{ topic: 't', partition: 0 }] })
+      await membership.join({ topics: ['t'] })
+      // The next rebalance: the follower's SyncGroup is parked (the leader is dead), then its connection is cut.
+      const parked = deferred<never>()
+      let syncs = 0
+      cluster.on(syncGroupApi, () => {
+        syncs++
+        if (syncs === 1) return parked.promise
+        return syncGroupApi.createResponse({ assignment: encodeAssignment(script.assignment, 3) })
+      })
+      script.generation = 2
+      script.assignment = [{ topic: 't', partition: 1 }]
+      membership.commitRejected(ErrorCode.REBALANCE_IN_PROGRESS)
+      await until(() => syncs === 1, 'a parked SyncGroup')
+      const heartbeatsBefore = cluster.sent('Heartbeat').length
+      // Twenty heartbeat intervals pass; none may queue behind the parked request.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(cluster.sent('Heartbeat').length).toBe(heartbeatsBefore)
+      const forgottenBefore = cluster.forgotten
+      parked.reject(cut())
+      await until(() => log.calls.at(-1)?.kind === 'assigned' && log.calls.at(-1)?.partitions[0] === 't-1', 'assigned after the cut')
+      expect(cluster.forgotten).toBeGreaterThan(forgottenBefore)
+      expect(cluster.sent('JoinGroup').length).toBeGreaterThanOrEqual(4)
+      expect(membership.metadata().generationId).toBe(2)
+    })
+
+    it('re-joins when the coordinator dies under a pending JoinGroup', async () => {
+      const { cluster, log, membership, script } = setup({ partitionAssigners: ['range'] })
+      await membership.join({ topics: ['t'] })
+      let cuts = 0
+      const answer = cluster.handlers.get('JoinGroup') as (request: JoinGroupRequest) => unknown
+      cluster.on(joinGroupApi, async (request: JoinGroupRequest) => {
+        if (cuts < 3) {
+          cuts++
+          throw cut()
+        }
+        return answer(request) as never
+      })
+      script.generation = 5
+      script.heartbeat = () => heartbeatApi.createResponse({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS })
+      await until(() => membership.metadata().generationId === 5, 'generation 5 after three failed joins')
+      expect(cuts).toBe(3)
+      expect(log.calls.at(-1)?.kind).toBe('assigned')
+    })
+
+    it('keeps trying and says so through onError once it has been without an assignment past the session timeout', async () => {
+      const { cluster, errors, fatal, membership } = setup({ partitionAssigners: ['range'], sessionTimeoutMs: 60, heartbeatIntervalMs: 5 })
+      cluster.on(joinGroupApi, async () => {
+        throw cut()
+      })
+      void membership.join({ topics: ['t'] })
+      await until(() => errors.length === 1, 'a stall report')
+      expect(errors[0]).toBeInstanceOf(KafkaTimeoutError)
+      expect(errors[0]?.message).toMatch(/group g has had no assignment for \d+ ms and is still trying to rejoin; last failure: connection/)
+      const joinsAtReport = cluster.sent('JoinGroup').length
+      await until(() => cluster.sent('JoinGroup').length > joinsAtReport + 2, 'joins go on after the report')
+      expect(errors).toHaveLength(1) // once per episode
+      expect(fatal).toEqual([])
+    })
   })
 })

@@ -144,6 +144,7 @@ export function context(
   listener: AssignmentListener,
   options: ConsumerOptions<never, never>,
   fatal: KafkaError[],
+  errors: KafkaError[] = [],
 ): MembershipContext {
   return {
     cluster: cluster as unknown as Cluster,
@@ -151,6 +152,7 @@ export function context(
     groupId: 'g',
     listener,
     onFatalError: (error) => fatal.push(error),
+    onError: (error) => errors.push(error),
   }
 }
 
@@ -164,8 +166,12 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 }
 
 /** A response the test releases later. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
   let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => (resolve = r))
-  return { promise, resolve }
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
 }
