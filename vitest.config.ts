@@ -23,6 +23,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Chaos scenarios (3-broker cluster, killed brokers and members, fault proxy) and the soak:
+        // short forms by default, the long forms with KAFKATS_CHAOS_LONG=1 / KAFKATS_SOAK_MS.
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts', 'test/soak/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          passWithNoTests: true,
+        },
+      },
     ],
   },
 })
