@@ -1,23 +1,25 @@
 /**
- * The generator as a function: schema folder in, `{ relative path → file contents }` out, writing
- * nothing, so the drift test can compare the committed output with a fresh run.
+ * The generator as a function: schemas in (a kafka-clients jar or a folder of schema files),
+ * `{ relative path → file contents }` out, writing nothing, so the drift test can compare the
+ * committed output with a fresh run.
  */
 
-import { readSchemas } from './json.js'
 import { emitApiFile, emitDataFile } from './emit-file.js'
 import { emitIndexFile } from './emit-index.js'
 import { buildModel, kebabCase, type ProtocolModel } from './model.js'
+import { readSchemaSource } from './schema-source.js'
 
 /** Where the generated modules live, relative to the repository root. */
 export const OUTPUT_DIR = 'src/protocol/messages'
 
-export function loadModel(inputDir: string): ProtocolModel {
-  return buildModel(readSchemas(inputDir))
+/** The model of every schema in `source`: a kafka-clients jar or a folder of `*.json` schemas. */
+export function loadModel(source: string): ProtocolModel {
+  return buildModel(readSchemaSource(source))
 }
 
 /** Every generated file, keyed by path relative to the repository root, in a stable order. */
-export function generateFiles(inputDir: string): Map<string, string> {
-  const model = loadModel(inputDir)
+export function generateFiles(source: string): Map<string, string> {
+  const model = loadModel(source)
   const files = new Map<string, string>()
   const names = new Map<string, string>()
   const claim = (structName: string, owner: string): void => {

@@ -1,21 +1,21 @@
 /**
  * Writes one sample of every generated message (each API, version, request and response, with and
  * without nulls, plus the data schemas) as `<name>.bin` files for JavaRoundTrip.java to check.
- * Usage: tsx write-samples.ts <outDir> [schemaDir]
+ * Usage: tsx write-samples.ts <outDir> [source], source as for `npm run codegen` (default: the pinned
+ * release's kafka-clients jar).
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
 import { apiByKey, dataSchemas } from '../../../src/protocol/messages/index.js'
 import { Writer } from '../../../src/protocol/writer.js'
 import { sampleMessage } from '../../../test/unit/protocol/message-samples.js'
 import { loadModel } from '../generator.js'
+import { resolveSchemaSource } from '../schema-source.js'
 import { versionsOf } from '../versions.js'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const outDir = resolve(process.argv[2] ?? 'crosscheck-samples')
-const model = loadModel(resolve(process.argv[3] ?? join(repoRoot, '../shared/kafka-protocol/messages')))
+const model = loadModel(resolveSchemaSource(process.argv[3]))
 mkdirSync(outDir, { recursive: true })
 
 let count = 0

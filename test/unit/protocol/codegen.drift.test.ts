@@ -3,13 +3,15 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { generateFiles, OUTPUT_DIR } from '../../../scripts/codegen/generator.js'
+import { kafkaClientsJar } from '../../../scripts/codegen/schema-source.js'
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
-const schemaDir = join(repoRoot, '../shared/kafka-protocol/messages')
+// The schemas of the pinned Kafka release, read from its kafka-clients jar (fetched if not cached).
+const schemaJar = kafkaClientsJar()
 
 describe('generated protocol messages', () => {
   it('match a fresh run of the generator (run `npm run codegen` after changing it)', () => {
-    const expected = generateFiles(schemaDir)
+    const expected = generateFiles(schemaJar)
     const committed = readdirSync(join(repoRoot, OUTPUT_DIR)).map((name) => `${OUTPUT_DIR}/${name}`)
     expect(committed.filter((path) => !expected.has(path)), 'files the generator does not produce').toEqual([])
     expect([...expected.keys()].filter((path) => !committed.includes(path)), 'files missing').toEqual([])
@@ -18,8 +20,8 @@ describe('generated protocol messages', () => {
   })
 
   it('are deterministic', () => {
-    const a = generateFiles(schemaDir)
-    const b = generateFiles(schemaDir)
+    const a = generateFiles(schemaJar)
+    const b = generateFiles(schemaJar)
     expect([...a.entries()]).toEqual([...b.entries()])
   })
 })

@@ -1,16 +1,16 @@
-import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import { KafkaProtocolError } from '../../../src/errors.js'
 import { loadModel } from '../../../scripts/codegen/generator.js'
+import { kafkaClientsJar } from '../../../scripts/codegen/schema-source.js'
 import { firstFlexibleVersion } from '../../../scripts/codegen/model.js'
 import type { ApiDescriptor } from '../../../src/protocol/api.js'
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../../src/protocol/header.js'
 import { apiByKey, metadataApi, saslAuthenticateApi, saslHandshakeApi } from '../../../src/protocol/messages/index.js'
 import { sampleMessage } from './message-samples.js'
 
-const schemaDir = fileURLToPath(new URL('../../../../shared/kafka-protocol/messages', import.meta.url))
-const model = loadModel(schemaDir)
+// The schemas of the pinned Kafka release, read from its kafka-clients jar (fetched if not cached).
+const model = loadModel(kafkaClientsJar())
 
 /** Small seeded PRNG (mulberry32) so every run mutates the same way. */
 function prng(seed: number): () => number {

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { loadModel } from '../../../scripts/codegen/generator.js'
+import { kafkaClientsJar } from '../../../scripts/codegen/schema-source.js'
 import type { MessageModel } from '../../../scripts/codegen/model.js'
 import { contains, versionsOf } from '../../../scripts/codegen/versions.js'
 import type { ApiDescriptor } from '../../../src/protocol/api.js'
@@ -10,8 +10,8 @@ import { Reader } from '../../../src/protocol/reader.js'
 import { Writer } from '../../../src/protocol/writer.js'
 import { defaultStruct, sampleMessage, type Sample } from './message-samples.js'
 
-const schemaDir = fileURLToPath(new URL('../../../../shared/kafka-protocol/messages', import.meta.url))
-const model = loadModel(schemaDir)
+// The schemas of the pinned Kafka release, read from its kafka-clients jar (fetched if not cached).
+const model = loadModel(kafkaClientsJar())
 
 interface Codec {
   encode(w: Writer, value: unknown, version: number): void
