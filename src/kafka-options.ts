@@ -7,6 +7,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { KafkaConfigError } from './errors.js'
 import type { SaslMechanism } from './network/sasl/mechanism.js'
 import { resolveSaslOption, type SaslOptions } from './network/sasl/options.js'
+import { checkOptionNames, describeValue, durationOption, type OptionNames } from './util/options.js'
 
 /** Options of {@link Kafka}. Times are milliseconds. */
 export interface KafkaOptions {
@@ -62,37 +63,47 @@ export interface ResolvedKafkaOptions {
   defaultApiTimeoutMs: number
 }
 
-/** Checks that `value` is a whole number of milliseconds in range, or absent; returns it or the default. */
-export function durationOption(name: string, value: unknown, fallback: number, min = 0): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
-    throw new KafkaConfigError(`${name}: expected a whole number of milliseconds >= ${min}, got ${String(value)}`)
-  }
-  return value
+// Every option of the root, so a misspelt one is an error rather than a silently unused default.
+const KAFKA_OPTION_NAMES: OptionNames<KafkaOptions> = {
+  brokers: true,
+  clientId: true,
+  ssl: true,
+  sasl: true,
+  connectionTimeoutMs: true,
+  requestTimeoutMs: true,
+  metadataMaxAgeMs: true,
+  retryBackoffMs: true,
+  retryBackoffMaxMs: true,
+  reconnectBackoffMs: true,
+  reconnectBackoffMaxMs: true,
+  connectionsMaxIdleMs: true,
+  defaultApiTimeoutMs: true,
 }
 
 const BROKER_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/
 
 export function resolveKafkaOptions(options: KafkaOptions): ResolvedKafkaOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new KafkaConfigError('options: expected an object with at least `brokers`')
+    throw new KafkaConfigError(`options: expected an object with at least \`brokers\`, got ${describeValue(options)}`)
   }
+  checkOptionNames('Kafka', options, KAFKA_OPTION_NAMES)
   const brokers: unknown = options.brokers
   if (!Array.isArray(brokers) || brokers.length === 0) {
-    throw new KafkaConfigError('brokers: expected a non-empty array of "host:port" strings')
+    throw new KafkaConfigError(`brokers: expected a non-empty array of "host:port" strings, got ${describeValue(brokers)}`)
   }
   for (const broker of brokers) {
     const match = typeof broker === 'string' ? BROKER_ADDRESS.exec(broker) : null
     const port = match === null ? NaN : Number(match[2])
     if (match === null || port < 1 || port > 65535) {
-      throw new KafkaConfigError(`brokers: ${JSON.stringify(broker)} is not a "host:port" address`)
+      const shown = typeof broker === 'string' ? JSON.stringify(broker) : describeValue(broker)
+      throw new KafkaConfigError(`brokers: ${shown} is not a "host:port" address`)
     }
   }
   const clientId = options.clientId ?? 'kafkats'
-  if (typeof clientId !== 'string') throw new KafkaConfigError('clientId: expected a string')
+  if (typeof clientId !== 'string') throw new KafkaConfigError(`clientId: expected a string, got ${describeValue(clientId)}`)
   const ssl = options.ssl
   if (ssl !== undefined && typeof ssl !== 'boolean' && (typeof ssl !== 'object' || ssl === null)) {
-    throw new KafkaConfigError('ssl: expected true, false or node:tls connection options')
+    throw new KafkaConfigError(`ssl: expected true, false or node:tls connection options, got ${describeValue(ssl)}`)
   }
   const retryBackoffMs = durationOption('retryBackoffMs', options.retryBackoffMs, 100)
   const reconnectBackoffMs = durationOption('reconnectBackoffMs', options.reconnectBackoffMs, 50)

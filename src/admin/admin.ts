@@ -5,7 +5,7 @@
 
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaStateError } from '../errors.js'
-import { durationOption } from '../kafka-options.js'
+import { checkOptionNames, durationOption, optionsObject, type OptionNames } from '../util/options.js'
 import { AdminContext, type AdminCallOptions } from './context.js'
 import * as topics from './topics.js'
 // groups, committed offsets, partition offsets and records
@@ -30,6 +30,8 @@ export interface AdminOptions {
   timeoutMs?: number
 }
 
+const ADMIN_OPTION_NAMES: OptionNames<AdminOptions> = { timeoutMs: true }
+
 /**
  * Administers topics, configs, consumer groups, offsets, ACLs and the cluster.
  *
@@ -45,6 +47,8 @@ export class Admin {
 
   /** @internal Made by {@link Kafka.admin}. */
   constructor(cluster: Cluster, options: AdminOptions, onClose: () => void) {
+    optionsObject('admin', options)
+    checkOptionNames('admin', options, ADMIN_OPTION_NAMES)
     const timeoutMs = durationOption('timeoutMs', options.timeoutMs, cluster.options.defaultApiTimeoutMs, 1)
     this.#ctx = new AdminContext(cluster, timeoutMs)
     this.#onClose = onClose

@@ -3,8 +3,19 @@
  */
 
 import { KafkaConfigError } from '../errors.js'
-import { durationOption } from '../kafka-options.js'
 import type { Deserializer } from '../serde/serde.js'
+import {
+  booleanOption,
+  checkOptionNames,
+  describeValue,
+  durationOption,
+  nonEmptyStringOption,
+  oneOf,
+  optionsObject,
+  pluginOption,
+  sizeOption,
+  type OptionNames,
+} from '../util/options.js'
 
 /** Where to start when a partition has no committed offset (or it is out of range). */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
@@ -120,48 +131,76 @@ export interface ResolvedConsumerOptions {
   allowAutoCreateTopics: boolean
 }
 
-function sizeOption(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
-    throw new KafkaConfigError(`${name}: expected a whole number >= ${min}, got ${String(value)}`)
-  }
-  return value
+// Every consumer option, so a misspelt one is an error rather than a silently unused default.
+const CONSUMER_OPTION_NAMES: OptionNames<ConsumerOptions> = {
+  groupId: true,
+  groupProtocol: true,
+  groupInstanceId: true,
+  sessionTimeoutMs: true,
+  heartbeatIntervalMs: true,
+  maxPollIntervalMs: true,
+  partitionAssigners: true,
+  groupRemoteAssignor: true,
+  autoCommit: true,
+  autoCommitIntervalMs: true,
+  autoOffsetReset: true,
+  isolationLevel: true,
+  fetchMinBytes: true,
+  fetchMaxBytes: true,
+  maxPartitionFetchBytes: true,
+  fetchMaxWaitMs: true,
+  fetchBufferMaxBytes: true,
+  maxPollRecords: true,
+  checkCrcs: true,
+  allowAutoCreateTopics: true,
+  keyDeserializer: true,
+  valueDeserializer: true,
 }
 
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback
-  if (!allowed.includes(value as T)) {
-    throw new KafkaConfigError(`${name}: expected one of ${allowed.join(', ')}, got ${String(value)}`)
-  }
-  return value as T
+// Names other Node.js Kafka clients use for the same settings.
+const CONSUMER_OPTION_HINTS: Readonly<Record<string, string>> = {
+  minBytes: 'fetchMinBytes',
+  maxBytes: 'fetchMaxBytes',
+  maxBytesPerPartition: 'maxPartitionFetchBytes',
+  maxWaitTimeInMs: 'fetchMaxWaitMs',
+  readUncommitted: 'isolationLevel',
+  allowAutoTopicCreation: 'allowAutoCreateTopics',
+  partitionAssignors: 'partitionAssigners',
+  autoCommitInterval: 'autoCommitIntervalMs',
+  fromBeginning: "autoOffsetReset: 'earliest'",
 }
 
 const BUILT_IN_ASSIGNORS: readonly BuiltInAssignor[] = ['range', 'roundrobin', 'cooperative-sticky']
 
 export function resolveConsumerOptions(options: ConsumerOptions<never, never>): ResolvedConsumerOptions {
-  const groupId = options.groupId ?? null
-  if (groupId !== null && (typeof groupId !== 'string' || groupId === '')) {
-    throw new KafkaConfigError('groupId: expected a non-empty string')
-  }
-  const groupInstanceId = options.groupInstanceId ?? null
-  if (groupInstanceId !== null && (typeof groupInstanceId !== 'string' || groupInstanceId === '')) {
-    throw new KafkaConfigError('groupInstanceId: expected a non-empty string')
-  }
+  optionsObject('consumer', options)
+  checkOptionNames('consumer', options, CONSUMER_OPTION_NAMES, CONSUMER_OPTION_HINTS)
+  const groupId = nonEmptyStringOption('groupId', options.groupId)
+  const groupInstanceId = nonEmptyStringOption('groupInstanceId', options.groupInstanceId)
   const assigners = options.partitionAssigners ?? ['range', 'cooperative-sticky']
   if (!Array.isArray(assigners) || assigners.length === 0) {
-    throw new KafkaConfigError('partitionAssigners: expected a non-empty list')
+    throw new KafkaConfigError(`partitionAssigners: expected a non-empty list, got ${describeValue(assigners)}`)
   }
   for (const a of assigners as ReadonlyArray<BuiltInAssignor | ConsumerAssignor>) {
-    const valid = typeof a === 'string' ? BUILT_IN_ASSIGNORS.includes(a) : typeof a?.assign === 'function' && typeof a.name === 'string'
-    if (!valid) throw new KafkaConfigError(`partitionAssigners: ${String(a)} is neither a built-in name nor an assignor`)
+    const valid =
+      typeof a === 'string'
+        ? BUILT_IN_ASSIGNORS.includes(a)
+        : typeof a === 'object' && a !== null && typeof a.assign === 'function' && typeof a.name === 'string'
+    if (!valid) {
+      const shown = typeof a === 'string' ? JSON.stringify(a) : describeValue(a)
+      throw new KafkaConfigError(
+        `partitionAssigners: ${shown} is neither a built-in name (${BUILT_IN_ASSIGNORS.join(', ')}) nor an assignor`,
+      )
+    }
   }
+  pluginOption('keyDeserializer', options.keyDeserializer, 'deserialize')
+  pluginOption('valueDeserializer', options.valueDeserializer, 'deserialize')
   const sessionTimeoutMs = durationOption('sessionTimeoutMs', options.sessionTimeoutMs, 45_000, 1)
   const heartbeatIntervalMs = durationOption('heartbeatIntervalMs', options.heartbeatIntervalMs, 3_000, 1)
   if (heartbeatIntervalMs >= sessionTimeoutMs) {
     throw new KafkaConfigError('heartbeatIntervalMs: must be lower than sessionTimeoutMs')
   }
-  const autoCommit = options.autoCommit ?? groupId !== null
-  if (typeof autoCommit !== 'boolean') throw new KafkaConfigError('autoCommit: expected a boolean')
+  const autoCommit = booleanOption('autoCommit', options.autoCommit, groupId !== null)
   return {
     groupId,
     groupProtocol: oneOf('groupProtocol', options.groupProtocol, ['classic', 'consumer'], 'classic'),
@@ -170,7 +209,7 @@ export function resolveConsumerOptions(options: ConsumerOptions<never, never>): 
     heartbeatIntervalMs,
     maxPollIntervalMs: durationOption('maxPollIntervalMs', options.maxPollIntervalMs, 300_000, 1),
     partitionAssigners: assigners,
-    groupRemoteAssignor: options.groupRemoteAssignor ?? null,
+    groupRemoteAssignor: nonEmptyStringOption('groupRemoteAssignor', options.groupRemoteAssignor),
     autoCommit: autoCommit && groupId !== null,
     autoCommitIntervalMs: durationOption('autoCommitIntervalMs', options.autoCommitIntervalMs, 5_000, 1),
     autoOffsetReset: oneOf('autoOffsetReset', options.autoOffsetReset, ['earliest', 'latest', 'none'], 'latest'),
@@ -181,7 +220,7 @@ export function resolveConsumerOptions(options: ConsumerOptions<never, never>): 
     fetchMaxWaitMs: durationOption('fetchMaxWaitMs', options.fetchMaxWaitMs, 500),
     fetchBufferMaxBytes: sizeOption('fetchBufferMaxBytes', options.fetchBufferMaxBytes, 104_857_600, 1),
     maxPollRecords: sizeOption('maxPollRecords', options.maxPollRecords, 500, 1),
-    checkCrcs: options.checkCrcs ?? true,
-    allowAutoCreateTopics: options.allowAutoCreateTopics ?? true,
+    checkCrcs: booleanOption('checkCrcs', options.checkCrcs, true),
+    allowAutoCreateTopics: booleanOption('allowAutoCreateTopics', options.allowAutoCreateTopics, true),
   }
 }

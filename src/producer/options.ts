@@ -5,9 +5,20 @@
  */
 
 import { KafkaConfigError } from '../errors.js'
-import { durationOption } from '../kafka-options.js'
 import type { CompressionName } from '../protocol/compression/index.js'
 import type { Serializer } from '../serde/serde.js'
+import {
+  booleanOption,
+  checkOptionNames,
+  describeValue,
+  durationOption,
+  nonEmptyStringOption,
+  oneOf,
+  optionsObject,
+  pluginOption,
+  sizeOption,
+  type OptionNames,
+} from '../util/options.js'
 import type { PartitionerChoice } from './partitioner.js'
 
 /** How many replicas must have a record before the leader acknowledges it. */
@@ -78,41 +89,60 @@ export interface ResolvedProducerOptions {
 
 const COMPRESSION_NAMES: readonly CompressionName[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 
-function sizeOption(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
-    throw new KafkaConfigError(`${name}: expected a whole number >= ${min}, got ${String(value)}`)
-  }
-  return value
+// Every producer option, so a misspelt one is an error rather than a silently unused default.
+const PRODUCER_OPTION_NAMES: OptionNames<ProducerOptions> = {
+  acks: true,
+  enableIdempotence: true,
+  lingerMs: true,
+  batchSize: true,
+  bufferMemory: true,
+  maxBlockMs: true,
+  compressionType: true,
+  maxInFlightRequestsPerConnection: true,
+  requestTimeoutMs: true,
+  deliveryTimeoutMs: true,
+  retries: true,
+  retryBackoffMs: true,
+  retryBackoffMaxMs: true,
+  maxRequestSize: true,
+  partitioner: true,
+  transactionalId: true,
+  transactionTimeoutMs: true,
+  keySerializer: true,
+  valueSerializer: true,
+}
+
+// Names other Node.js Kafka clients use for the same settings.
+const PRODUCER_OPTION_HINTS: Readonly<Record<string, string>> = {
+  idempotent: 'enableIdempotence',
+  maxInFlightRequests: 'maxInFlightRequestsPerConnection',
+  transactionTimeout: 'transactionTimeoutMs',
+  compression: 'compressionType',
+  createPartitioner: 'partitioner',
 }
 
 export function resolveProducerOptions(
   options: ProducerOptions<never, never>,
   root: { requestTimeoutMs: number; retryBackoffMs: number; retryBackoffMaxMs: number },
 ): ResolvedProducerOptions {
-  const acksOption = options.acks ?? 'all'
-  if (acksOption !== 'all' && acksOption !== -1 && acksOption !== 0 && acksOption !== 1) {
-    throw new KafkaConfigError(`acks: expected 0, 1, -1 or 'all', got ${String(acksOption)}`)
-  }
+  optionsObject('producer', options)
+  checkOptionNames('producer', options, PRODUCER_OPTION_NAMES, PRODUCER_OPTION_HINTS)
+  const acksOption = oneOf<Acks>('acks', options.acks, ['all', -1, 0, 1], 'all')
   const acks = acksOption === 'all' ? -1 : acksOption
   const maxInFlight = sizeOption('maxInFlightRequestsPerConnection', options.maxInFlightRequestsPerConnection, 5, 1)
   const retries = sizeOption('retries', options.retries, 2 ** 31 - 1, 0)
-  const transactionalId = options.transactionalId ?? null
-  if (transactionalId !== null && (typeof transactionalId !== 'string' || transactionalId === '')) {
-    throw new KafkaConfigError('transactionalId: expected a non-empty string')
-  }
+  const transactionalId = nonEmptyStringOption('transactionalId', options.transactionalId)
+  pluginOption('keySerializer', options.keySerializer, 'serialize')
+  pluginOption('valueSerializer', options.valueSerializer, 'serialize')
 
   // Java's rule: idempotence is on by default but quietly off when the user picked settings that
   // rule it out; asking for it explicitly with such settings is an error.
   const idempotenceCompatible = acks === -1 && maxInFlight <= 5 && retries > 0
-  let enableIdempotence: boolean
-  if (options.enableIdempotence === undefined) {
-    enableIdempotence = idempotenceCompatible || transactionalId !== null
-  } else if (typeof options.enableIdempotence !== 'boolean') {
-    throw new KafkaConfigError('enableIdempotence: expected a boolean')
-  } else {
-    enableIdempotence = options.enableIdempotence
-  }
+  const enableIdempotence = booleanOption(
+    'enableIdempotence',
+    options.enableIdempotence,
+    idempotenceCompatible || transactionalId !== null,
+  )
   if (enableIdempotence && !idempotenceCompatible) {
     throw new KafkaConfigError(
       'enableIdempotence: requires acks=all, maxInFlightRequestsPerConnection <= 5 and retries > 0',
@@ -122,13 +152,10 @@ export function resolveProducerOptions(
     throw new KafkaConfigError('transactionalId: transactions require enableIdempotence')
   }
 
-  const compressionType = options.compressionType ?? 'none'
-  if (!COMPRESSION_NAMES.includes(compressionType)) {
-    throw new KafkaConfigError(`compressionType: expected one of ${COMPRESSION_NAMES.join(', ')}, got ${String(compressionType)}`)
-  }
+  const compressionType = oneOf('compressionType', options.compressionType, COMPRESSION_NAMES, 'none')
   const partitioner = options.partitioner ?? 'default'
   if (partitioner !== 'default' && partitioner !== 'round-robin' && typeof partitioner !== 'function') {
-    throw new KafkaConfigError(`partitioner: expected 'default', 'round-robin' or a function`)
+    throw new KafkaConfigError(`partitioner: expected 'default', 'round-robin' or a function, got ${describeValue(partitioner)}`)
   }
 
   const lingerMs = durationOption('lingerMs', options.lingerMs, 5)
