@@ -21,7 +21,7 @@ import { KafkaDeserializationError } from './errors.js'
 import { FetchBuffer } from './fetch-buffer.js'
 import { Fetcher } from './fetcher.js'
 import { createMembership, type MembershipFactory } from './group-factory.js'
-import type { AssignmentListener, GroupMembership, Subscription, TopicPartition } from './membership.js'
+import type { AssignmentListener, GroupMembership, GroupMetadata, Subscription, TopicPartition } from './membership.js'
 import { MessageIterator } from './message-iterator.js'
 import { Consumption, MessageSource } from './message-source.js'
 import { OffsetCommitter, type CommitEntry } from './offset-committer.js'
@@ -477,6 +477,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
     return state.position
+  }
+
+  /**
+   * The consumer's group membership as it stands now (Java `Consumer.groupMetadata()`): group id,
+   * generation (classic) or member epoch (KIP-848), member id and group instance id. Hand it to
+   * {@link Producer.sendOffsetsToTransaction} in a consume-transform-produce loop: the coordinator
+   * then refuses the offsets of a member that has lost its partitions to a newer generation
+   * (KIP-447), so a zombie cannot commit work that another member now owns. Before the member has
+   * joined (or after it left) the generation is -1 and the member id empty, which the coordinator
+   * accepts without fencing. Needs a `groupId`.
+   */
+  groupMetadata(): GroupMetadata {
+    const groupId = this.#requireGroup('groupMetadata')
+    if (this.#membership === null || !this.#joined) return { groupId, generationId: -1, memberId: '', groupInstanceId: this.#options.groupInstanceId }
+    return this.#membership.metadata()
   }
 
   /** The group's committed offsets for partitions (OffsetFetch). Needs a `groupId`. */
