@@ -108,6 +108,15 @@ export function encodeLz4Frame(lz4: Lz4Blocks, data: Uint8Array, highCompression
 }
 
 /**
+ * The most bytes `compressedBytes` of LZ4 data can decode to: every byte of a match-length
+ * extension adds at most 255 output bytes, and nothing is denser. Allocating by this bound, not
+ * by a length the frame announces, keeps a few hostile bytes from reserving megabytes.
+ */
+function maxDecodedSize(compressedBytes: number): number {
+  return compressedBytes * 255
+}
+
+/**
  * Decodes one or more concatenated LZ4 frames. `checkHeaderChecksum` is false only for magic 0
  * messages, whose writers computed the header checksum over the wrong bytes (KAFKA-3160).
  */
@@ -154,6 +163,9 @@ export function decodeLz4Frames(lz4: Lz4Blocks, src: Uint8Array, maxSize: number
       throw corrupt('frame-header checksum mismatch')
     }
     pos += 1
+    if (contentSize > maxDecodedSize(input.length - pos)) {
+      throw corrupt(`frame announces ${contentSize} bytes, more than its ${input.length - pos} remaining bytes can hold`)
+    }
     if (contentSize >= 0) ensure(contentSize)
     const frameStart = op
     for (;;) {
@@ -173,7 +185,7 @@ export function decodeLz4Frames(lz4: Lz4Blocks, src: Uint8Array, maxSize: number
         input.copy(out, op, pos, pos + size)
         op += size
       } else {
-        ensure(Math.min(blockMax, maxSize - op))
+        ensure(Math.min(blockMax, maxSize - op, maxDecodedSize(size)))
         const room = Math.min(blockMax, out.length - op)
         const n = lz4.decodeBlock(input, out.subarray(op, op + room), pos, pos + size)
         if (n < 0) {

@@ -54,6 +54,23 @@ function readPreamble(src: Uint8Array, start: number, end: number): { length: nu
 }
 
 /**
+ * The most bytes `compressedBytes` of elements can decode to. The densest element is a 3-byte
+ * copy of 64 bytes, so a block announcing more than 64/3 of its size is corrupt: checking it
+ * before allocating keeps a few hostile bytes from reserving up to the decompression limit.
+ */
+function maxDecodedSize(compressedBytes: number): number {
+  return Math.floor((compressedBytes * 64) / 3)
+}
+
+/** A block's announced length, checked against the limit and against what its elements can hold. */
+function checkAnnounced(length: number, elementBytes: number, maxSize: number): void {
+  if (length > maxSize) throw decompressedTooLarge('snappy', length, maxSize)
+  if (length > maxDecodedSize(elementBytes)) {
+    throw corrupt(`block announces ${length} bytes, more than ${elementBytes} compressed bytes can hold`)
+  }
+}
+
+/**
  * Decodes the elements of one raw block in `src[pos, end)` into `out[outStart, outStart + length)`
  * and checks that they produce exactly `length` bytes.
  */
@@ -121,7 +138,7 @@ function decodeElements(src: Uint8Array, pos: number, end: number, out: Uint8Arr
 export function decodeSnappyBlock(src: Uint8Array, maxSize: number): Uint8Array {
   checkMaxSize(maxSize)
   const { length, next } = readPreamble(src, 0, src.length)
-  if (length > maxSize) throw decompressedTooLarge('snappy', length, maxSize)
+  checkAnnounced(length, src.length - next, maxSize)
   const out = Buffer.allocUnsafe(length)
   decodeElements(src, next, src.length, out, 0, length)
   return out
@@ -140,7 +157,9 @@ export function decodeXerialFramed(src: Uint8Array, maxSize: number): Uint8Array
     const chunkLength = view.getInt32(pos)
     pos += 4
     if (chunkLength < 0 || chunkLength > src.length - pos) throw corrupt(`chunk length ${chunkLength} exceeds the data left`)
-    total += readPreamble(src, pos, pos + chunkLength).length
+    const { length, next } = readPreamble(src, pos, pos + chunkLength)
+    checkAnnounced(length, pos + chunkLength - next, maxSize)
+    total += length
     if (total > maxSize) throw decompressedTooLarge('snappy', `more than ${maxSize}`, maxSize)
     pos += chunkLength
   }
