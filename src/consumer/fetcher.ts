@@ -6,7 +6,15 @@
  * is not in another fetch. Responses become {@link CompletedFetch}es in the {@link FetchBuffer};
  * the bytes stay encoded until the application takes them. A pass runs whenever something may have
  * made a partition fetchable (assignment, seek, resume, the buffer draining, a fetch completing, a
- * metadata change) and sends to every broker that is idle, within the buffer's memory budget.
+ * metadata change) and sends to every broker that is idle and whose last answer has been handed
+ * out, within the buffer's memory budget.
+ *
+ * Latency rests on the fetch session (KIP-227): the broker answers a long poll as soon as data
+ * arrives for any partition in the session, and a partition left out of a request is forgotten.
+ * So every fetch to a broker carries all its fetchable partitions (the session sends only what
+ * changed), which is why a broker with buffered data waits for the drain instead of being sent a
+ * fetch without those partitions; and a fetch sent while a partition is about to become fetchable
+ * (position lookup, error backoff) waits only until then, not for fetchMaxWaitMs.
  *
  * Per-partition errors follow Java's `FetchCollector.handleInitializeErrors`: leader and topic
  * errors refresh metadata and retry; OFFSET_OUT_OF_RANGE resets the position by `autoOffsetReset`
@@ -87,6 +95,21 @@ const TOPIC_ID_VERSION = 13
 /** The default of the v18 follower field: consumers leave it unset. */
 const NO_HIGH_WATERMARK = 2n ** 63n - 1n
 
+/**
+ * How soon a partition whose position is being looked up (committed offset, reset, validation)
+ * is expected to be fetchable: about one round trip. A fetch sent meanwhile waits no longer, so
+ * a fresh assignment is fully fetched within this of its lookups finishing.
+ */
+const LOOKUP_JOIN_MS = 25
+
+/**
+ * Does a partition's buffered data hold back fetches from its broker? Only while the application
+ * can take it: paused, revoked or failed partitions must not stall the others.
+ */
+function holdsBroker(p: PartitionState): boolean {
+  return !p.paused && !p.revoking && p.error === null
+}
+
 /** What one request asked of one partition, to match the response against. */
 interface Asked {
   readonly state: PartitionState
@@ -147,16 +170,32 @@ export class Fetcher {
     const { subscriptions, cluster, buffer, resolver } = this.#deps
     const now = Date.now()
     const byNode = new Map<number, PartitionState[]>()
+    // Brokers whose last answer is still being handed out: no fetch goes there until it is (below).
+    const draining = new Set<number>()
+    // Per broker: when a partition left out of its next fetch should become fetchable.
+    const joinAt = new Map<number, number>()
     let needMetadata = false
     let nextRetry = Infinity
     let needLookup = false
     for (const p of subscriptions.all()) {
       if (p.state !== 'FETCHING') {
-        if (p.error === null) needLookup = true
+        if (p.error === null) {
+          needLookup = true
+          // A lookup in flight ends within a round trip; one backing off, at its retry time.
+          if (!p.paused && !p.revoking) this.#expectJoin(joinAt, p, p.retryAt > now ? p.retryAt : now + LOOKUP_JOIN_MS)
+        }
         continue
       }
       if (!p.isFetchable(now)) {
-        if (p.retryAt > now) nextRetry = Math.min(nextRetry, p.retryAt)
+        if (p.buffered !== null) {
+          if (holdsBroker(p)) {
+            const leader = this.#leaderOf(p)
+            if (leader !== undefined) draining.add(leader)
+          }
+        } else if (p.retryAt > now) {
+          nextRetry = Math.min(nextRetry, p.retryAt)
+          if (!p.paused && !p.revoking && p.error === null && !p.inFlight) this.#expectJoin(joinAt, p, p.retryAt)
+        }
         continue
       }
       const info = cluster.metadata.partition(p.topic, p.partition)
@@ -169,6 +208,7 @@ export class Fetcher {
         if (p.validatedLeaderEpoch >= 0 && p.positionEpoch >= 0) {
           p.state = 'AWAIT_VALIDATION'
           needLookup = true
+          this.#expectJoin(joinAt, p, now + LOOKUP_JOIN_MS)
           continue
         }
         p.validatedLeaderEpoch = info.leaderEpoch
@@ -186,14 +226,39 @@ export class Fetcher {
     if (needLookup) resolver.run()
     if (needMetadata) this.#refreshMetadata()
     else this.#metadataRefreshes = 0
+    // A broker answers a long poll when data arrives for any partition of the fetch session, and
+    // only for those. A fetch sent while some of the broker's partitions are still buffered would
+    // have to leave them out (their next offset is not known before they are handed out), so the
+    // session would forget them and the broker would sit on their new records for the whole
+    // fetchMaxWaitMs. Waiting for the buffer to drain (the application takes a response's records
+    // in microseconds to milliseconds) keeps every partition in every fetch (Java KAFKA-17182,
+    // franz-go's one buffered fetch per source); the drain wakes this pass.
+    for (const node of draining) byNode.delete(node)
+    const { fetchMaxBytes, fetchMaxWaitMs } = this.#deps.options
     for (const [node, states] of byNode) {
       const free = buffer.freeBytes
       if (free <= 0) break
-      const maxBytes = Math.min(this.#deps.options.fetchMaxBytes, free)
+      const maxBytes = Math.min(fetchMaxBytes, free)
+      // Partitions about to become fetchable cannot join a long poll already sent: shorten it so
+      // they join the next one instead of waiting out fetchMaxWaitMs.
+      const at = joinAt.get(node)
+      const maxWaitMs = at === undefined ? fetchMaxWaitMs : Math.max(0, Math.min(fetchMaxWaitMs, at - now))
       buffer.reserve(maxBytes)
-      void this.#fetch(node, states, maxBytes)
+      void this.#fetch(node, states, maxBytes, maxWaitMs)
     }
     if (nextRetry < Infinity) this.#wakeAt(nextRetry)
+  }
+
+  #leaderOf(p: PartitionState): number | undefined {
+    const leader = this.#deps.cluster.metadata.partition(p.topic, p.partition)?.leader
+    return leader === undefined || leader < 0 ? undefined : leader
+  }
+
+  #expectJoin(joinAt: Map<number, number>, p: PartitionState, at: number): void {
+    const leader = this.#leaderOf(p)
+    if (leader === undefined) return
+    const known = joinAt.get(leader)
+    if (known === undefined || at < known) joinAt.set(leader, at)
   }
 
   #wakeAt(at: number): void {
@@ -231,7 +296,7 @@ export class Fetcher {
     return session
   }
 
-  async #fetch(node: number, states: PartitionState[], maxBytes: number): Promise<void> {
+  async #fetch(node: number, states: PartitionState[], maxBytes: number, maxWaitMs: number): Promise<void> {
     const { cluster, options } = this.#deps
     this.#busyNodes.add(node)
     const asked = new Map<string, Asked>()
@@ -258,7 +323,7 @@ export class Fetcher {
       const sessionRequest = session.build(next, useTopicIds)
       const request = fetchApi.createRequest({
         replicaId: -1,
-        maxWaitMs: options.fetchMaxWaitMs,
+        maxWaitMs,
         minBytes: options.fetchMinBytes,
         maxBytes,
         isolationLevel: options.isolationLevel === 'read_committed' ? 1 : 0,
@@ -271,7 +336,7 @@ export class Fetcher {
       this.requestsSent++
       const response = await sendRequest(connection, fetchApi, version, request, {
         clientId: cluster.options.clientId,
-        timeoutMs: cluster.options.requestTimeoutMs + options.fetchMaxWaitMs,
+        timeoutMs: cluster.options.requestTimeoutMs + maxWaitMs,
       })
       if (this.#closed) return
       this.#nodeFailures.delete(node)

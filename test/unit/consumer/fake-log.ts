@@ -28,6 +28,7 @@ export interface FetchSeen {
   readonly sent: string[]
   readonly forgotten: string[]
   readonly maxBytes: number
+  readonly maxWaitMs: number
 }
 
 export class FakeLog {
@@ -42,6 +43,10 @@ export class FakeLog {
   readonly fetches: FetchSeen[] = []
   /** Largest response (records bytes) sent, for memory tests. */
   largestResponse = 0
+  /** Longest a long poll is held (the request's maxWaitMs, capped so tests stay short). */
+  longPollCapMs = 100
+  // Long polls waiting for an append.
+  readonly #appendWaiters = new Set<() => void>()
   readonly #sessions = new Map<number, { epoch: number; partitions: Map<number, SessionEntry> }>()
   #nextSessionId = 7
 
@@ -66,6 +71,7 @@ export class FakeLog {
       log.push({ baseOffset, lastOffset: baseOffset + BigInt(n - 1), bytes })
       written += n
     }
+    for (const wake of [...this.#appendWaiters]) wake()
   }
 
   endOffset(partition: number): bigint {
@@ -104,7 +110,14 @@ export class FakeLog {
       const forgotten: string[] = []
       const sent = request.topics.flatMap((t) => t.partitions.map((p) => `${p.partition}@${p.fetchOffset}`))
       for (const f of request.forgottenTopicsData) for (const p of f.partitions) forgotten.push(String(p))
-      this.fetches.push({ sessionId: request.sessionId, sessionEpoch: request.sessionEpoch, sent, forgotten, maxBytes: request.maxBytes })
+      this.fetches.push({
+        sessionId: request.sessionId,
+        sessionEpoch: request.sessionEpoch,
+        sent,
+        forgotten,
+        maxBytes: request.maxBytes,
+        maxWaitMs: request.maxWaitMs,
+      })
       const injected = this.fetchErrors.get(this.fetches.length)
       if (injected !== undefined) {
         if (injected === 70) this.#sessions.delete(request.sessionId)
@@ -133,15 +146,31 @@ export class FakeLog {
       }
       let answer = this.#answer(entries, request.maxBytes, full)
       if (!full && answer.length === 0 && request.maxWaitMs > 0) {
-        // Long poll: nothing new, wait as a broker would (bounded, tests keep maxWait short).
-        await new Promise((resolve) => setTimeout(resolve, Math.min(request.maxWaitMs, 100)))
-        answer = this.#answer(entries, request.maxBytes, full)
+        // Long poll, as a broker holds it: answered once data arrives for a partition of the
+        // session (appends elsewhere do not count) or when the wait is over.
+        const deadline = Date.now() + Math.min(request.maxWaitMs, this.longPollCapMs)
+        while (answer.length === 0 && Date.now() < deadline) {
+          await this.#appendOrTimeout(deadline - Date.now())
+          answer = this.#answer(entries, request.maxBytes, full)
+        }
       }
       return {
         errorCode: 0,
         sessionId,
         responses: answer.length === 0 ? [] : [{ topic: this.topic.name, topicId: this.topic.id, partitions: answer }],
       }
+    })
+  }
+
+  #appendOrTimeout(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.#appendWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.#appendWaiters.add(done)
     })
   }
 
