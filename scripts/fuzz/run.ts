@@ -104,6 +104,7 @@ const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))
   .catch((err) => { throw err })`
 
 const running: Running[] = []
+const hung = new Set<number>()
 for (let w = 0; w < workerCount; w++) {
   const progressBuffer = new SharedArrayBuffer(8)
   const progress = new Int32Array(progressBuffer)
@@ -129,7 +130,11 @@ for (let w = 0; w < workerCount; w++) {
       })
     })
     worker.once('exit', (code) => {
-      if (!settled) {
+      // A worker the watchdog terminated has its failure recorded already.
+      if (!settled && hung.has(w)) {
+        settled = true
+        resolve(emptySummary())
+      } else if (!settled) {
         settled = true
         void hostFailure(Atomics.load(progress, 0), `worker exited with code ${code} mid-frame`).then((f) => {
           hostFailures.push(f)
@@ -160,6 +165,7 @@ const watchdog = setInterval(() => {
     }
     if (now - lastMoved[i]! > hangMs) {
       finished.add(i)
+      hung.add(i)
       const index = Atomics.load(r.progress, 0)
       void hostFailure(index, `hang: no progress for ${hangMs} ms`).then((f) => {
         hostFailures.push(f)
