@@ -142,7 +142,8 @@ describe('soak', () => {
       }
       const restartLoop = async (): Promise<void> => {
         for (;;) {
-          const next = startedAt + (restarts + 1) * RESTART_MS
+          // Half a sampling interval off the samples, so a sample never lands mid-restart by design.
+          const next = startedAt + (restarts + 1) * RESTART_MS - SAMPLE_MS / 2
           if (next >= endAt) return
           await sleep(next - Date.now())
           const slot = restarts % MEMBERS
