@@ -59,7 +59,6 @@ export type {
 } from './admin/group-offsets.js'
 export type {
   OffsetSpec,
-  IsolationLevel,
   OffsetQuery,
   ListOffsetsOptions,
   ListedOffset,
@@ -120,7 +119,6 @@ export type {
   TransactionListing,
   ListTransactionsOptions,
 } from './admin/transactions.js'
-export type { TopicPartitionRef } from './admin/partition-routing.js'
 
 export { Producer, KafkaProduceBatchError } from './producer/producer.js'
 export type { ProducerRecord, ProducerHeaders, ProducerEvents } from './producer/producer.js'
@@ -147,7 +145,9 @@ export type {
 } from './consumer/consumer.js'
 export type { ConsumerBatch, EachMessage, EachBatch } from './consumer/run-loop.js'
 export type { ConsumerOptions, AutoOffsetReset, GroupProtocol, BuiltInAssignor, ConsumerAssignor, AssignorInput } from './consumer/options.js'
-export type { TopicPartition, Subscription, GroupMetadata } from './consumer/membership.js'
+export type { TopicPartition } from './common/topic-partition.js'
+export type { IsolationLevel } from './common/isolation-level.js'
+export type { Subscription, GroupMetadata } from './consumer/membership.js'
 export {
   KafkaOffsetOutOfRangeError,
   KafkaNoOffsetError,

@@ -20,9 +20,9 @@ import * as scram from './scram.js'
 // cluster operations
 import * as clusterOps from './cluster.js'
 import * as logDirs from './log-dirs.js'
-import type { TopicPartitionRef } from './partition-routing.js'
 import * as reassignments from './reassignments.js'
 import * as transactions from './transactions.js'
+import type { TopicPartition } from '../common/topic-partition.js'
 
 /** Options of {@link Kafka.admin}. */
 export interface AdminOptions {
@@ -138,7 +138,7 @@ export class Admin {
   /** Deletes a group's committed offsets of partitions its members are not subscribed to. */
   deleteConsumerGroupOffsets(
     groupId: string,
-    partitions: readonly TopicPartitionRef[],
+    partitions: readonly TopicPartition[],
     options?: AdminCallOptions,
   ): Promise<groupOffsets.PartitionResult[]> {
     return groupOffsets.deleteConsumerGroupOffsets(this.#context(), groupId, partitions, options)
@@ -255,7 +255,7 @@ export class Admin {
    */
   electLeaders(
     electionType: reassignments.ElectionType,
-    partitions?: readonly TopicPartitionRef[] | null,
+    partitions?: readonly TopicPartition[] | null,
     options?: AdminCallOptions,
   ): Promise<reassignments.ElectLeadersResult[]> {
     return reassignments.electLeaders(this.#context(), electionType, partitions, options)
@@ -274,7 +274,7 @@ export class Admin {
 
   /** Reassignments in progress, of the given partitions or of the whole cluster. */
   listPartitionReassignments(
-    partitions?: readonly TopicPartitionRef[],
+    partitions?: readonly TopicPartition[],
     options?: AdminCallOptions,
   ): Promise<reassignments.PartitionReassignment[]> {
     return reassignments.listPartitionReassignments(this.#context(), partitions, options)
@@ -287,7 +287,7 @@ export class Admin {
 
   /** Active producers of partitions, as each partition's leader (or `brokerId`) tracks them. */
   describeProducers(
-    partitions: readonly TopicPartitionRef[],
+    partitions: readonly TopicPartition[],
     options?: transactions.DescribeProducersOptions,
   ): Promise<transactions.PartitionProducerState[]> {
     return transactions.describeProducers(this.#context(), partitions, options)

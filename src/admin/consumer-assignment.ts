@@ -7,15 +7,14 @@
 import { KafkaProtocolError } from '../errors.js'
 import { consumerProtocolAssignmentSchema } from '../protocol/messages/consumer-protocol-assignment.js'
 import { Reader } from '../protocol/reader.js'
-import type { TopicPartitionRef } from './partition-routing.js'
-import { compareTopicPartitions } from './topic-partitions.js'
+import { compareTopicPartitions, type TopicPartition } from '../common/topic-partition.js'
 
 /**
  * The partitions in an encoded consumer-protocol assignment, sorted. Empty bytes (a member that
  * has not been assigned yet) give none. A version newer than we know is read as our newest: the
  * consumer protocol only ever appends fields, as Java's reader also assumes.
  */
-export function decodeConsumerAssignment(bytes: Uint8Array): TopicPartitionRef[] {
+export function decodeConsumerAssignment(bytes: Uint8Array): TopicPartition[] {
   if (bytes.length === 0) return []
   const reader = new Reader(bytes)
   const version = reader.int16()
@@ -26,7 +25,7 @@ export function decodeConsumerAssignment(bytes: Uint8Array): TopicPartitionRef[]
     reader,
     Math.min(version, consumerProtocolAssignmentSchema.maxVersion),
   )
-  const partitions: TopicPartitionRef[] = []
+  const partitions: TopicPartition[] = []
   for (const t of assignment.assignedPartitions) {
     for (const partition of t.partitions) partitions.push({ topic: t.topic, partition })
   }

@@ -19,12 +19,13 @@ import { resourceError, type AdminCallOptions, type AdminContext, type ResourceE
 import { coordinatorOf, isCoordinatorMoved, throwGroupError } from './group-coordinators.js'
 import { describeGroups, GroupState } from './groups.js'
 import { listOffsets } from './offsets.js'
-import { partitionKey, uniquePartitions, type TopicPartitionRef } from './partition-routing.js'
-import { compareTopicPartitions, freshTopicMetadata, groupByTopic, type FreshTopics } from './topic-partitions.js'
+import { uniquePartitions } from './partition-routing.js'
+import { freshTopicMetadata, groupByTopic, type FreshTopics } from './topic-partitions.js'
+import { compareTopicPartitions, partitionKey, type TopicPartition } from '../common/topic-partition.js'
 
 export interface ListConsumerGroupOffsetsOptions extends AdminCallOptions {
   /** Only these partitions. Default: every partition the group has committed offsets for. */
-  partitions?: readonly TopicPartitionRef[]
+  partitions?: readonly TopicPartition[]
   /**
    * Wait for pending transactional offset commits to complete or abort instead of reporting the
    * last stable ones (OffsetFetch v7+). Default false.
@@ -45,7 +46,7 @@ export interface CommittedOffset extends ResourceError {
 }
 
 /** An offset to store for a partition. */
-export interface OffsetToCommit extends TopicPartitionRef {
+export interface OffsetToCommit extends TopicPartition {
   readonly offset: bigint
   /** Leader epoch of the record before `offset`, if known; it lets consumers detect log truncation. */
   readonly leaderEpoch?: number
@@ -88,7 +89,7 @@ export async function listConsumerGroupOffsets(
   const deadline = ctx.deadline(options)
   const asked = options.partitions === undefined ? null : [...uniquePartitions(options.partitions).values()]
   const results: CommittedOffset[] = []
-  let askable: TopicPartitionRef[] | null = null
+  let askable: TopicPartition[] | null = null
   let fresh: FreshTopics | null = null
   if (asked !== null) {
     fresh = await freshTopicMetadata(ctx, asked.map((p) => p.topic))
@@ -121,7 +122,7 @@ export async function listConsumerGroupOffsets(
 function offsetFetchRequest(
   version: number,
   groupId: string,
-  partitions: readonly TopicPartitionRef[] | null,
+  partitions: readonly TopicPartition[] | null,
   fresh: FreshTopics | null,
   requireStable: boolean,
 ): ReturnType<typeof offsetFetchApi.createRequest> {
@@ -283,7 +284,7 @@ export async function alterConsumerGroupOffsets(
 export async function deleteConsumerGroupOffsets(
   ctx: AdminContext,
   groupId: string,
-  partitions: readonly TopicPartitionRef[],
+  partitions: readonly TopicPartition[],
   options: AdminCallOptions = {},
 ): Promise<PartitionResult[]> {
   const deadline = ctx.deadline(options)
@@ -383,7 +384,7 @@ export async function resetConsumerGroupOffsets(
 }
 
 /** 0 when the partition exists, else the error code to report for it. */
-function partitionProblem(fresh: FreshTopics, tp: TopicPartitionRef): number {
+function partitionProblem(fresh: FreshTopics, tp: TopicPartition): number {
   const code = fresh.errors.get(tp.topic)
   if (code !== undefined) return code
   const partitions = fresh.known.get(tp.topic)?.partitions.length ?? 0
@@ -395,10 +396,10 @@ function topicById(fresh: FreshTopics, topicId: string): string | undefined {
   return undefined
 }
 
-function noOffset(tp: TopicPartitionRef, error: KafkaError | null): CommittedOffset {
+function noOffset(tp: TopicPartition, error: KafkaError | null): CommittedOffset {
   return { topic: tp.topic, partition: tp.partition, offset: null, leaderEpoch: null, metadata: null, error }
 }
 
-function noAnswer(p: TopicPartitionRef): KafkaError {
+function noAnswer(p: TopicPartition): KafkaError {
   return new KafkaBrokerError(-1, `the coordinator did not answer for ${partitionKey(p.topic, p.partition)}`)
 }

@@ -17,8 +17,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { decodeConsumerAssignment } from './consumer-assignment.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
 import { groupRound, type GroupOutcome } from './group-coordinators.js'
-import type { TopicPartitionRef } from './partition-routing.js'
-import { compareTopicPartitions } from './topic-partitions.js'
+import { compareTopicPartitions, type TopicPartition } from '../common/topic-partition.js'
 
 /** The protocol a group runs, as brokers name it (ListGroups v5, Java `GroupType`). */
 export const GroupType = {
@@ -106,9 +105,9 @@ export interface MemberDescription {
   /** KIP-848 only: the member's rack, or null. */
   readonly rackId: string | null
   /** Partitions the member owns now, sorted. Empty for classic groups of a protocol other than `consumer`. */
-  readonly assignment: readonly TopicPartitionRef[]
+  readonly assignment: readonly TopicPartition[]
   /** KIP-848 only: the partitions the coordinator is moving the member to; null for classic groups. */
-  readonly targetAssignment: readonly TopicPartitionRef[] | null
+  readonly targetAssignment: readonly TopicPartition[] | null
   /** KIP-848 only: the member's epoch; null for classic groups. */
   readonly memberEpoch: number | null
   /** KIP-848 only: the topics the member subscribed to; null for classic groups. */
@@ -315,8 +314,8 @@ function consumerGroupDescription(
   }
 }
 
-function flattenAssignment(assignment: ConsumerGroupDescribeResponseAssignment): TopicPartitionRef[] {
-  const partitions: TopicPartitionRef[] = []
+function flattenAssignment(assignment: ConsumerGroupDescribeResponseAssignment): TopicPartition[] {
+  const partitions: TopicPartition[] = []
   for (const t of assignment.topicPartitions) {
     for (const partition of t.partitions) partitions.push({ topic: t.topicName, partition })
   }
@@ -356,7 +355,7 @@ function classicGroupDescription(g: DescribeGroupsResponseDescribedGroup, coordi
   const members: MemberDescription[] = []
   let error: KafkaError | null = null
   for (const m of g.members) {
-    let assignment: TopicPartitionRef[] = []
+    let assignment: TopicPartition[] = []
     if (g.protocolType === 'consumer') {
       try {
         assignment = decodeConsumerAssignment(m.memberAssignment)
@@ -419,8 +418,9 @@ export async function deleteGroups(
               r.groupId,
               {
                 code: r.errorCode,
-                message: null,
-                result: { groupId: r.groupId, error: resourceError(r.errorCode, null) },
+                // v3+ (Kafka 4.4) says why a deletion failed; older versions decode it as null.
+                message: r.errorMessage,
+                result: { groupId: r.groupId, error: resourceError(r.errorCode, r.errorMessage) },
               },
             ]),
           )

@@ -3,22 +3,16 @@
  * the records before an offset. Both go to each partition's leader.
  */
 
-import type { IsolationLevel } from '../consumer/options.js'
+import { isolationLevelCode, type IsolationLevel } from '../common/isolation-level.js'
 import { KafkaBrokerError, KafkaConfigError, KafkaUnsupportedVersionError, type KafkaError } from '../errors.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { deleteRecordsApi } from '../protocol/messages/delete-records.js'
 import { listOffsetsApi } from '../protocol/messages/list-offsets.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
-import {
-  partitionKey,
-  sendToLeaders,
-  uniquePartitions,
-  type PartitionOutcome,
-  type TopicPartitionRef,
-} from './partition-routing.js'
+import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
+import { sendToLeaders, uniquePartitions, type PartitionOutcome } from './partition-routing.js'
 import { groupByTopic } from './topic-partitions.js'
 
-export type { IsolationLevel }
 
 /**
  * Which offset of a partition to look up:
@@ -33,7 +27,7 @@ export type OffsetSpec = 'earliest' | 'latest' | 'maxTimestamp' | { readonly tim
 
 
 /** A partition and the offset to look up in it. */
-export interface OffsetQuery extends TopicPartitionRef {
+export interface OffsetQuery extends TopicPartition {
   readonly spec: OffsetSpec
 }
 
@@ -55,7 +49,7 @@ export interface ListedOffset extends ResourceError {
 }
 
 /** Records to delete from one partition: everything before `beforeOffset`. */
-export interface RecordsToDelete extends TopicPartitionRef {
+export interface RecordsToDelete extends TopicPartition {
   /** Records at lower offsets are deleted. -1n means the high watermark: everything. */
   readonly beforeOffset: bigint
 }
@@ -122,11 +116,11 @@ async function listOffsetsOnce(
 ): Promise<ListedOffset[]> {
   const timestamps = new Map<string, bigint>()
   for (const q of queries) timestamps.set(partitionKey(q.topic, q.partition), specTimestamp(q.spec))
-  const isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0
+  const isolationLevel = isolationLevelCode(options.isolationLevel ?? 'read_uncommitted')
 
   const send = async (
     leader: number,
-    pending: readonly TopicPartitionRef[],
+    pending: readonly TopicPartition[],
   ): Promise<Map<string, PartitionOutcome<ListedOffset>>> => {
     const response = await ctx.cluster.sendTo(
       { nodeId: leader },
@@ -174,7 +168,7 @@ async function listOffsetsOnce(
   return queries.map((q) => results.get(partitionKey(q.topic, q.partition)) ?? failedLookup(q, noAnswer(q)))
 }
 
-function failedLookup(q: TopicPartitionRef, error: KafkaError): ListedOffset {
+function failedLookup(q: TopicPartition, error: KafkaError): ListedOffset {
   return { topic: q.topic, partition: q.partition, offset: -1n, timestamp: -1, leaderEpoch: null, error }
 }
 
@@ -195,7 +189,7 @@ export async function deleteRecords(
     const key = partitionKey(r.topic, r.partition)
     if (!offsets.has(key)) offsets.set(key, r.beforeOffset)
   }
-  const failed = (r: TopicPartitionRef, error: KafkaError): DeletedRecords => ({
+  const failed = (r: TopicPartition, error: KafkaError): DeletedRecords => ({
     topic: r.topic,
     partition: r.partition,
     lowWatermark: -1n,
@@ -204,7 +198,7 @@ export async function deleteRecords(
 
   const send = async (
     leader: number,
-    pending: readonly TopicPartitionRef[],
+    pending: readonly TopicPartition[],
   ): Promise<Map<string, PartitionOutcome<DeletedRecords>>> => {
     const response = await ctx.cluster.sendTo(
       { nodeId: leader },
@@ -242,7 +236,7 @@ export async function deleteRecords(
   return requests.map((r) => results.get(partitionKey(r.topic, r.partition)) ?? failed(r, noAnswer(r)))
 }
 
-function noAnswer(p: TopicPartitionRef): KafkaError {
+function noAnswer(p: TopicPartition): KafkaError {
   return new KafkaBrokerError(-1, `no answer for ${partitionKey(p.topic, p.partition)}`)
 }
 

@@ -4,13 +4,9 @@
  */
 
 import { KafkaBrokerError, KafkaError } from '../errors.js'
+import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import type { AdminContext, ResourceError } from './context.js'
 
-/** A partition of a topic. */
-export interface TopicPartitionRef {
-  readonly topic: string
-  readonly partition: number
-}
 
 /** What a round learnt of one partition: its code decides whether it settles or goes again. */
 export interface PartitionOutcome<R> {
@@ -23,17 +19,10 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3
 const LEADER_NOT_AVAILABLE = 5
 const NOT_LEADER_OR_FOLLOWER = 6
 
-/**
- * A map key for a partition. Topic names cannot contain ':' (Kafka allows [a-zA-Z0-9._-]) and the
- * partition number never does, so the key is unambiguous.
- */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}:${partition}`
-}
 
 /** Partitions without duplicates, keyed by {@link partitionKey}, in first-seen order. */
-export function uniquePartitions(partitions: readonly TopicPartitionRef[]): Map<string, TopicPartitionRef> {
-  const unique = new Map<string, TopicPartitionRef>()
+export function uniquePartitions(partitions: readonly TopicPartition[]): Map<string, TopicPartition> {
+  const unique = new Map<string, TopicPartition>()
   for (const p of partitions) {
     unique.set(partitionKey(p.topic, p.partition), { topic: p.topic, partition: p.partition })
   }
@@ -42,9 +31,9 @@ export function uniquePartitions(partitions: readonly TopicPartitionRef[]): Map<
 
 export interface LeaderRoundOptions<R extends ResourceError> {
   /** Sends the request for `partitions` to broker `nodeId` and reads the per-partition outcomes. */
-  send: (nodeId: number, partitions: readonly TopicPartitionRef[]) => Promise<Map<string, PartitionOutcome<R>>>
+  send: (nodeId: number, partitions: readonly TopicPartition[]) => Promise<Map<string, PartitionOutcome<R>>>
   /** The result of a partition that failed with `error`. */
-  failed: (partition: TopicPartitionRef, error: KafkaError) => R
+  failed: (partition: TopicPartition, error: KafkaError) => R
   /**
    * Send every partition to this broker instead of its leader (Java's `brokerId` option). Its
    * answers, and a failure to reach it, are then final rather than retried.
@@ -60,7 +49,7 @@ export interface LeaderRoundOptions<R extends ResourceError> {
  */
 export async function sendToLeaders<R extends ResourceError>(
   ctx: AdminContext,
-  partitions: ReadonlyMap<string, TopicPartitionRef>,
+  partitions: ReadonlyMap<string, TopicPartition>,
   options: LeaderRoundOptions<R>,
   deadline: number,
   what: string,
@@ -70,9 +59,9 @@ export async function sendToLeaders<R extends ResourceError>(
     [...partitions.keys()],
     async (pending) => {
       const outcomes = new Map<string, PartitionOutcome<R>>()
-      const byBroker = new Map<number, TopicPartitionRef[]>()
+      const byBroker = new Map<number, TopicPartition[]>()
       for (const key of pending) {
-        const p = partitions.get(key) as TopicPartitionRef
+        const p = partitions.get(key) as TopicPartition
         const nodeId = options.brokerId ?? leaderOf(ctx, p, outcomes, key, options.failed)
         if (nodeId === undefined) continue
         let group = byBroker.get(nodeId)
@@ -121,7 +110,7 @@ export async function sendToLeaders<R extends ResourceError>(
       )
       return outcomes
     },
-    (key, error) => options.failed(partitions.get(key) as TopicPartitionRef, error),
+    (key, error) => options.failed(partitions.get(key) as TopicPartition, error),
     deadline,
     what,
   )
@@ -129,10 +118,10 @@ export async function sendToLeaders<R extends ResourceError>(
 
 function leaderOf<R extends ResourceError>(
   ctx: AdminContext,
-  p: TopicPartitionRef,
+  p: TopicPartition,
   outcomes: Map<string, PartitionOutcome<R>>,
   key: string,
-  failed: (partition: TopicPartitionRef, error: KafkaError) => R,
+  failed: (partition: TopicPartition, error: KafkaError) => R,
 ): number | undefined {
   const topic = ctx.cluster.metadata.topic(p.topic)
   const info = topic?.partitions[p.partition]

@@ -8,7 +8,8 @@ import { alterPartitionReassignmentsApi } from '../protocol/messages/alter-parti
 import { electLeadersApi } from '../protocol/messages/elect-leaders.js'
 import { listPartitionReassignmentsApi } from '../protocol/messages/list-partition-reassignments.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
-import { partitionKey, uniquePartitions, type TopicPartitionRef } from './partition-routing.js'
+import { uniquePartitions } from './partition-routing.js'
+import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 
 /** The kinds of leader election (Java `ElectionType`); the values are the wire values. */
 export const ElectionType = {
@@ -69,11 +70,11 @@ export interface PartitionReassignment {
 export async function electLeaders(
   ctx: AdminContext,
   electionType: ElectionType,
-  partitions: readonly TopicPartitionRef[] | null | undefined,
+  partitions: readonly TopicPartition[] | null | undefined,
   options: AdminCallOptions = {},
 ): Promise<ElectLeadersResult[]> {
   const deadline = ctx.deadline(options)
-  const send = (pending: readonly TopicPartitionRef[] | null) =>
+  const send = (pending: readonly TopicPartition[] | null) =>
     ctx.send(
       'controller',
       electLeadersApi,
@@ -104,7 +105,7 @@ export async function electLeaders(
   const results = await ctx.perResource<string, ElectLeadersResult>(
     [...unique.keys()],
     async (pending) => {
-      const response = await send(pending.map((key) => unique.get(key) as TopicPartitionRef))
+      const response = await send(pending.map((key) => unique.get(key) as TopicPartition))
       if (response.errorCode !== 0) return everyPending(pending, unique, response.errorCode, null)
       const outcomes = new Map<string, { code: number; message: string | null; result: ElectLeadersResult }>()
       for (const t of response.replicaElectionResults) {
@@ -144,7 +145,7 @@ export async function alterPartitionReassignments(
     async (pending) => {
       const byTopic = new Map<string, Array<{ partitionIndex: number; replicas: readonly number[] | null }>>()
       for (const key of pending) {
-        const p = unique.get(key) as TopicPartitionRef
+        const p = unique.get(key) as TopicPartition
         let list = byTopic.get(p.topic)
         if (list === undefined) byTopic.set(p.topic, (list = []))
         list.push({ partitionIndex: p.partition, replicas: targets.get(key) ?? null })
@@ -187,7 +188,7 @@ export async function alterPartitionReassignments(
  */
 export async function listPartitionReassignments(
   ctx: AdminContext,
-  partitions?: readonly TopicPartitionRef[],
+  partitions?: readonly TopicPartition[],
   options: AdminCallOptions = {},
 ): Promise<PartitionReassignment[]> {
   const deadline = ctx.deadline(options)
@@ -223,7 +224,7 @@ export async function listPartitionReassignments(
     .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
 }
 
-function groupByTopic(partitions: readonly TopicPartitionRef[]): Array<{ topic: string; partitions: number[] }> {
+function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
   const byTopic = new Map<string, number[]>()
   for (const p of partitions) {
     const list = byTopic.get(p.topic)
@@ -241,11 +242,11 @@ function throwIfRetriable(response: { errorCode: number }): void {
   if (error.retriable) throw error
 }
 
-type PartitionResult = ResourceError & TopicPartitionRef
+type PartitionResult = ResourceError & TopicPartition
 
 function everyPending(
   pending: readonly string[],
-  unique: ReadonlyMap<string, TopicPartitionRef>,
+  unique: ReadonlyMap<string, TopicPartition>,
   code: number,
   message: string | null,
 ): Map<string, { code: number; message: string | null; result: PartitionResult }> {
@@ -255,14 +256,14 @@ function everyPending(
 }
 
 function failedPartition(
-  unique: ReadonlyMap<string, TopicPartitionRef>,
+  unique: ReadonlyMap<string, TopicPartition>,
   key: string,
   error: KafkaError | null,
 ): PartitionResult {
-  const p = unique.get(key) as TopicPartitionRef
+  const p = unique.get(key) as TopicPartition
   return { topic: p.topic, partition: p.partition, error }
 }
 
-function noAnswer(unique: ReadonlyMap<string, TopicPartitionRef>, key: string): PartitionResult {
+function noAnswer(unique: ReadonlyMap<string, TopicPartition>, key: string): PartitionResult {
   return failedPartition(unique, key, new KafkaBrokerError(-1, `the controller did not answer for ${key}`))
 }

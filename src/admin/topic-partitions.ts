@@ -5,10 +5,10 @@
 import type { TopicInfo } from '../cluster/metadata-cache.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type { AdminContext } from './context.js'
-import type { TopicPartitionRef } from './partition-routing.js'
+import type { TopicPartition } from '../common/topic-partition.js'
 
 /** Items grouped by topic, in first-seen order. */
-export function groupByTopic<T extends TopicPartitionRef>(items: Iterable<T>): Map<string, T[]> {
+export function groupByTopic<T extends TopicPartition>(items: Iterable<T>): Map<string, T[]> {
   const byTopic = new Map<string, T[]>()
   for (const item of items) {
     const list = byTopic.get(item.topic)
@@ -16,11 +16,6 @@ export function groupByTopic<T extends TopicPartitionRef>(items: Iterable<T>): M
     else list.push(item)
   }
   return byTopic
-}
-
-/** Orders by topic name, then partition number. */
-export function compareTopicPartitions(a: TopicPartitionRef, b: TopicPartitionRef): number {
-  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition
 }
 
 /** What a fresh Metadata request said of the topics a call touches. */

@@ -9,13 +9,8 @@ import { describeProducersApi } from '../protocol/messages/describe-producers.js
 import { describeTransactionsApi } from '../protocol/messages/describe-transactions.js'
 import { listTransactionsApi } from '../protocol/messages/list-transactions.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
-import {
-  partitionKey,
-  sendToLeaders,
-  uniquePartitions,
-  type PartitionOutcome,
-  type TopicPartitionRef,
-} from './partition-routing.js'
+import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
+import { sendToLeaders, uniquePartitions, type PartitionOutcome } from './partition-routing.js'
 
 /** States of a transaction at its coordinator (Java `TransactionState`); values are the wire names. */
 export const TransactionState = {
@@ -79,7 +74,7 @@ export interface TransactionDescription extends ResourceError {
   /** When the current (or, once completed, the last) transaction started, ms since the epoch; null if never. */
   readonly transactionStartTimeMs: number | null
   /** Partitions the open transaction has written to, sorted. */
-  readonly topicPartitions: readonly TopicPartitionRef[]
+  readonly topicPartitions: readonly TopicPartition[]
 }
 
 /** A transaction in a listing. */
@@ -108,12 +103,12 @@ export interface ListTransactionsOptions extends AdminCallOptions {
  */
 export async function describeProducers(
   ctx: AdminContext,
-  partitions: readonly TopicPartitionRef[],
+  partitions: readonly TopicPartition[],
   options: DescribeProducersOptions = {},
 ): Promise<PartitionProducerState[]> {
   const deadline = ctx.deadline(options)
   const unique = uniquePartitions(partitions)
-  const failed = (p: TopicPartitionRef, error: KafkaError): PartitionProducerState => ({
+  const failed = (p: TopicPartition, error: KafkaError): PartitionProducerState => ({
     topic: p.topic,
     partition: p.partition,
     activeProducers: [],
@@ -167,7 +162,7 @@ export async function describeProducers(
     'DescribeProducers',
   )
   return [...unique.keys()].map(
-    (key) => results.get(key) ?? failed(unique.get(key) as TopicPartitionRef, noAnswer(key)),
+    (key) => results.get(key) ?? failed(unique.get(key) as TopicPartition, noAnswer(key)),
   )
 }
 

@@ -9,6 +9,7 @@
  */
 
 import { EventEmitter } from 'node:events'
+import { partitionKey } from '../common/topic-partition.js'
 import type { Cluster } from '../cluster/cluster.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
@@ -505,7 +506,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       onConnection: this.#ownConnection,
     })
     return partitions.map((tp) => {
-      const c = found.get(`${tp.topic}\u0000${tp.partition}`) ?? null
+      const c = found.get(partitionKey(tp.topic, tp.partition)) ?? null
       return {
         topic: tp.topic,
         partition: tp.partition,

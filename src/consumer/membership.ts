@@ -8,11 +8,8 @@
  * generation (or member epoch) they belong to.
  */
 
-/** A partition of a topic. */
-export interface TopicPartition {
-  readonly topic: string
-  readonly partition: number
-}
+export type { TopicPartition } from '../common/topic-partition.js'
+import type { TopicPartition } from '../common/topic-partition.js'
 
 /** What subscribed topics are: a list of names, or a pattern matched against all topic names. */
 export type Subscription = { readonly topics: readonly string[] } | { readonly pattern: RegExp }

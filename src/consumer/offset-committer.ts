@@ -25,7 +25,7 @@ import { ZERO_UUID } from '../protocol/uuid.js'
 import { KafkaCommitFailedError } from './errors.js'
 import type { GroupMembership } from './membership.js'
 import { sendCapped } from './offset-lookup.js'
-import { partitionKey } from './subscription-state.js'
+import { partitionKey } from '../common/topic-partition.js'
 
 /** One partition's offset to commit. */
 export interface CommitEntry {

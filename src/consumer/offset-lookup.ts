@@ -22,8 +22,7 @@ import { listOffsetsApi } from '../protocol/messages/list-offsets.js'
 import { offsetFetchApi, type OffsetFetchResponse } from '../protocol/messages/offset-fetch.js'
 import { offsetForLeaderEpochApi } from '../protocol/messages/offset-for-leader-epoch.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
-import type { TopicPartition } from './membership.js'
-import { partitionKey } from './subscription-state.js'
+import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 
 const NONE = 0
 const LEADER_NOT_AVAILABLE = 5

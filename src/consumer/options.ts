@@ -2,6 +2,7 @@
  * Consumer options: the Java consumer's settings camelCased, with Kafka 4.x defaults.
  */
 
+import type { IsolationLevel } from '../common/isolation-level.js'
 import { KafkaConfigError } from '../errors.js'
 import type { Deserializer } from '../serde/serde.js'
 import {
@@ -19,9 +20,6 @@ import {
 
 /** Where to start when a partition has no committed offset (or it is out of range). */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none'
-
-/** Which records of transactional producers are returned. */
-export type IsolationLevel = 'read_uncommitted' | 'read_committed'
 
 /** The group protocol: `classic` (JoinGroup/SyncGroup, default) or `consumer` (KIP-848). */
 export type GroupProtocol = 'classic' | 'consumer'

@@ -21,7 +21,10 @@
 
 import type { KafkaError } from '../errors.js'
 import type { CompletedFetch } from './completed-fetch.js'
-import type { TopicPartition } from './membership.js'
+import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
+
+// Until every caller imports it from common/: the fetcher still names it here.
+export { partitionKey }
 
 export type FetchState = 'INITIALIZING' | 'AWAIT_RESET' | 'FETCHING' | 'AWAIT_VALIDATION'
 
@@ -32,11 +35,6 @@ export type ResetStrategy = 'earliest' | 'latest' | { readonly timestamp: number
 export interface OffsetAndEpoch {
   readonly offset: bigint
   readonly leaderEpoch: number
-}
-
-/** The key of a partition in maps. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
 }
 
 export class PartitionState implements TopicPartition {

@@ -9,6 +9,7 @@
  * can be cooperative only if every assignor it offers is.
  */
 
+import { partitionKey } from '../../common/topic-partition.js'
 import { KafkaConfigError, KafkaStateError } from '../../errors.js'
 import type { AssignorInput, BuiltInAssignor, ConsumerAssignor } from '../options.js'
 import { cooperativeStickyAssignor } from './assignors/cooperative-sticky.js'
@@ -92,7 +93,7 @@ export function performAssignment(
       if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
         throw new KafkaStateError(`assignor ${assignor.name} assigned ${topic}-${partition}, which does not exist`)
       }
-      const key = `${topic}\u0000${partition}`
+      const key = partitionKey(topic, partition)
       if (seen.has(key)) throw new KafkaStateError(`assignor ${assignor.name} assigned ${topic}-${partition} twice`)
       seen.add(key)
       list.push({ topic, partition })

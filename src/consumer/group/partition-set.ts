@@ -3,17 +3,7 @@
  * gives it, and the differences between the two that become revocations and additions.
  */
 
-import type { TopicPartition } from '../membership.js'
-
-/** A map key for a partition; `\0` cannot appear in a topic name. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
-
-/** Orders by topic name (UTF-16 code units, as Java's `String.compareTo`), then partition number. */
-export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
-  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition
-}
+import { compareTopicPartitions, partitionKey, type TopicPartition } from '../../common/topic-partition.js'
 
 /** An immutable set of partitions, kept sorted so that listeners and requests see a stable order. */
 export class PartitionSet {

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { decodeConsumerAssignment } from '../../../src/admin/consumer-assignment.js'
 import { GroupState, GroupType, parseGroupState, parseGroupType } from '../../../src/admin/groups.js'
 import { leaderRetryCode, specTimestamp } from '../../../src/admin/offsets.js'
-import type { TopicPartitionRef } from '../../../src/admin/partition-routing.js'
-import { compareTopicPartitions, groupByTopic } from '../../../src/admin/topic-partitions.js'
+import { groupByTopic } from '../../../src/admin/topic-partitions.js'
 import { KafkaConfigError, KafkaProtocolError } from '../../../src/errors.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
 import { consumerProtocolAssignmentSchema } from '../../../src/protocol/messages/consumer-protocol-assignment.js'
 import { Writer } from '../../../src/protocol/writer.js'
+import { compareTopicPartitions, type TopicPartition } from '../../../src/common/topic-partition.js'
 
 function encodeAssignment(
   version: number,
@@ -84,7 +84,7 @@ describe('offset specs', () => {
 
 describe('topic partitions', () => {
   it('groups by topic in first-seen order and sorts by topic then partition', () => {
-    const items: TopicPartitionRef[] = [
+    const items: TopicPartition[] = [
       { topic: 'b', partition: 1 },
       { topic: 'a', partition: 3 },
       { topic: 'b', partition: 0 },

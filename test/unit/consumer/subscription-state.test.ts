@@ -106,8 +106,8 @@ describe('SubscriptionState fetch states', () => {
     const s = new SubscriptionState()
     s.add([tp, { topic: 'orders', partition: 1 }])
     const { added, removed } = s.set([{ topic: 'orders', partition: 1 }, { topic: 'audit', partition: 0 }])
-    expect(added.map((p) => p.key)).toEqual(['audit\u00000'])
-    expect(removed.map((p) => p.key)).toEqual(['orders\u00000'])
+    expect(added.map((p) => p.key)).toEqual(['audit:0'])
+    expect(removed.map((p) => p.key)).toEqual(['orders:0'])
   })
 })
 

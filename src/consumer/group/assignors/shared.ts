@@ -3,6 +3,7 @@
  * that a partition never moves straight from one owner to another.
  */
 
+import { partitionKey } from '../../../common/topic-partition.js'
 import type { AssignorInput } from '../../options.js'
 
 /** One member as an assignor sees it. */
@@ -50,7 +51,7 @@ export function withholdTransfers(members: readonly AssignorMember[], assignment
   const claimants = new Map<string, Set<string>>()
   for (const m of members) {
     for (const p of m.ownedPartitions) {
-      const key = `${p.topic}\u0000${p.partition}`
+      const key = partitionKey(p.topic, p.partition)
       let set = claimants.get(key)
       if (set === undefined) claimants.set(key, (set = new Set()))
       set.add(m.memberId)
@@ -61,7 +62,7 @@ export function withholdTransfers(members: readonly AssignorMember[], assignment
     adjusted.set(
       memberId,
       partitions.filter((p) => {
-        const owners = claimants.get(`${p.topic}\u0000${p.partition}`)
+        const owners = claimants.get(partitionKey(p.topic, p.partition))
         return owners === undefined || (owners.size === 1 && owners.has(memberId))
       }),
     )

@@ -13,6 +13,7 @@
  * the loop ends, and it ends when no path from a member to one holding two fewer exists.
  */
 
+import { partitionKey } from '../../../common/topic-partition.js'
 import type { AssignorInput } from '../../options.js'
 import { compareMembers, type AssignorMember, type GroupAssignment } from './shared.js'
 
@@ -26,11 +27,9 @@ interface Slot {
   readonly kept: Set<string>
 }
 
-const SEP = '\u0000'
-
-function keyOf(topic: string, partition: number): string {
-  return `${topic}${SEP}${partition}`
-}
+// The separator of partitionKey: topic names cannot contain it.
+const SEP = ':'
+const keyOf = partitionKey
 
 function topicOfKey(key: string): string {
   return key.slice(0, key.indexOf(SEP))
