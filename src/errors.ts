@@ -156,12 +156,26 @@ export class KafkaUnsupportedVersionError extends KafkaError {
 
 /**
  * A record cannot be sent as it is: too large for `maxRequestSize` or `bufferMemory`, a partition the
- * topic does not have, or a key or value its serializer rejected. Nothing was sent.
+ * topic does not have, a key, value or header of a type that cannot be sent, or a key or value its
+ * serializer rejected. Nothing was sent, and other records are not held up by it.
  * @category Error
  */
 export class KafkaRecordError extends KafkaError {
-  constructor(message: string, options: { code: number; errorName: string; cause?: unknown }) {
+  /**
+   * The part of the record that is wrong when one is (`key`, `value`, `headers.traceId`,
+   * `headers[2].key`, `partition`, `timestamp`, `topic`), else undefined.
+   */
+  readonly field: string | undefined
+  /** The record's position in a `sendBatch` call; undefined for `send`. */
+  readonly recordIndex: number | undefined
+
+  constructor(
+    message: string,
+    options: { code: number; errorName: string; cause?: unknown; field?: string; recordIndex?: number },
+  ) {
     super(message, { code: options.code, errorName: options.errorName, retriable: false, cause: options.cause })
+    this.field = options.field
+    this.recordIndex = options.recordIndex
   }
 }
 

@@ -7,7 +7,7 @@
  * other land in order without any lock.
  */
 
-import { KafkaError, KafkaTimeoutError } from '../errors.js'
+import { KafkaError, KafkaRecordError, KafkaTimeoutError } from '../errors.js'
 import type { RecordHeader, RecordInput } from '../protocol/record.js'
 import { ProducerBatch, type RecordCompletion } from './producer-batch.js'
 
@@ -132,6 +132,14 @@ export class Accumulator {
    * acknowledged. Returns synchronously-resolved `undefined` when memory is available at once.
    */
   reserve(bytes: number, maxBlockMs: number): Promise<void> | undefined {
+    // A size that is not a byte count (NaN from a value that is not bytes) can never fit and would
+    // hold up every waiter behind it; refuse it before it touches the accounting.
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      throw new KafkaRecordError(`a record size of ${String(bytes)} is not a byte count`, {
+        code: -1,
+        errorName: 'INVALID_RECORD_FIELD',
+      })
+    }
     if (this.#memoryWaiters.size === 0 && this.#usedMemory + bytes <= this.#bufferMemory) {
       this.#usedMemory += bytes
       return undefined

@@ -67,6 +67,14 @@ export class ProducerBatch {
     return this.records.length
   }
 
+  /**
+   * The bytes its records took from `bufferMemory` (what `send` reserved for them): its size
+   * without the batch header, which `send` never reserved. Release this, not `sizeBytes`.
+   */
+  get recordBytes(): number {
+    return this.sizeBytes - RECORD_BATCH_OVERHEAD
+  }
+
   /** Appends a record; the caller checked that it fits. */
   append(record: RecordInput, completion: RecordCompletion, size: number): void {
     this.records.push(record)

@@ -12,21 +12,28 @@ import type { TopicInfo } from '../cluster/metadata-cache.js'
 import { KafkaBrokerError, KafkaError, KafkaRecordError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
 import { errorCodeInfo } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
-import type { RecordHeader, RecordInput } from '../protocol/record.js'
+import type { RecordInput } from '../protocol/record.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
+import { describeValue } from '../util/options.js'
 import { Accumulator, recordSize } from './accumulator.js'
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js'
 import { Partitioner, type TopicPartitions } from './partitioner.js'
+import {
+  checkPartition,
+  checkRecordShape,
+  checkSerialized,
+  recordTimestamp,
+  toRecordHeaders,
+  type ProducerHeaders,
+  type RecordIndex,
+} from './record-checks.js'
 import type { ProducerBatch, RecordCompletion, RecordMetadata } from './producer-batch.js'
 import { ProducerIdentity } from './producer-identity.js'
 import { Sender } from './sender.js'
 import { clusterTransactionIo } from './transaction-io.js'
 import { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset } from './transaction-manager.js'
 
-/** Record headers: an object of name → value, or a list when names repeat. */
-export type ProducerHeaders =
-  | Readonly<Record<string, string | Uint8Array | null>>
-  | ReadonlyArray<{ key: string; value: string | Uint8Array | null }>
+export type { ProducerHeaders }
 
 /** A record to send. */
 export interface ProducerRecord<K, V> {
@@ -100,6 +107,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   readonly #options: ResolvedProducerOptions
   readonly #keySerializer: Serializer<K>
   readonly #valueSerializer: Serializer<V>
+  // Whether the user chose the serializers: then a non-bytes result is the serializer's fault.
+  readonly #customSerializers: { readonly key: boolean; readonly value: boolean }
   readonly #accumulator: Accumulator
   readonly #partitioner: Partitioner
   readonly #identity: ProducerIdentity | null
@@ -126,6 +135,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     })
     this.#keySerializer = options.keySerializer ?? (stringSerde as unknown as Serializer<K>)
     this.#valueSerializer = options.valueSerializer ?? (stringSerde as unknown as Serializer<V>)
+    this.#customSerializers = { key: options.keySerializer !== undefined, value: options.valueSerializer !== undefined }
     this.#accumulator = new Accumulator(this.#options.batchSize, this.#options.bufferMemory)
     this.#partitioner = new Partitioner(this.#options.partitioner, this.#options.batchSize)
     this.#identity = this.#options.enableIdempotence
@@ -202,15 +212,23 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * so it is never written twice.
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    return this.#sendAt(record, -1)
+  }
+
+  #sendAt(record: ProducerRecord<K, V>, index: RecordIndex): Promise<RecordMetadata> {
     let promise: Promise<RecordMetadata>
     try {
-      promise = this.#send(record)
+      promise = this.#send(record, index)
     } catch (error) {
       promise = Promise.reject(error)
     }
     // Fire-and-forget callers never see an unhandled rejection; awaiting callers still get it.
     promise.catch((error: unknown) => {
-      if (error instanceof KafkaError) this.#events.emit('deliveryError', error, { topic: record.topic, partition: record.partition ?? null })
+      if (!(error instanceof KafkaError)) return
+      const shaped = typeof record === 'object' && record !== null
+      const topic = shaped && typeof record.topic === 'string' ? record.topic : ''
+      const partition = shaped && typeof record.partition === 'number' ? record.partition : null
+      this.#events.emit('deliveryError', error, { topic, partition })
     })
     return promise
   }
@@ -221,7 +239,13 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * delivered).
    */
   async sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
-    const settled = await Promise.allSettled(records.map((r) => this.send(r)))
+    if (!Array.isArray(records)) {
+      throw new KafkaRecordError(`sendBatch: expected an array of records, got ${describeValue(records)}`, {
+        code: -1,
+        errorName: 'INVALID_RECORD_FIELD',
+      })
+    }
+    const settled = await Promise.allSettled(records.map((r, i) => this.#sendAt(r, i)))
     if (settled.every((s) => s.status === 'fulfilled')) {
       return settled.map((s) => (s as PromiseFulfilledResult<RecordMetadata>).value)
     }
@@ -234,16 +258,31 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     )
   }
 
-  #send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+  #send(record: ProducerRecord<K, V>, index: RecordIndex): Promise<RecordMetadata> {
     this.#assertOpen()
     this.#transactions?.failIfNotReadyForSend()
-    const topic = record.topic
-    if (typeof topic !== 'string' || topic === '') {
-      throw new KafkaRecordError('topic: expected a non-empty string', { code: 17, errorName: 'INVALID_TOPIC_EXCEPTION' })
-    }
-    const key = this.#serialize(this.#keySerializer, record.key === undefined ? (null as K) : record.key, topic, 'key')
-    const value = this.#serialize(this.#valueSerializer, record.value, topic, 'value')
-    const headers = toHeaders(record.headers)
+    // Everything about the record itself is checked before it may take memory or wait.
+    const topic = checkRecordShape(record, index)
+    checkPartition(record.partition, index)
+    const rawKey = record.key === undefined ? (null as K) : record.key
+    const key = checkSerialized(
+      this.#serialize(this.#keySerializer, rawKey, topic, 'key'),
+      rawKey,
+      'key',
+      this.#customSerializers.key,
+      record,
+      index,
+    )
+    const value = checkSerialized(
+      this.#serialize(this.#valueSerializer, record.value, topic, 'value'),
+      record.value,
+      'value',
+      this.#customSerializers.value,
+      record,
+      index,
+    )
+    const headers = toRecordHeaders(record.headers, index)
+    const timestamp = recordTimestamp(record.timestamp, index)
     const size = recordSize(key, value, headers)
     if (size + RECORD_BATCH_OVERHEAD > this.#options.maxRequestSize || size > this.#options.bufferMemory) {
       throw new KafkaRecordError(
@@ -251,7 +290,6 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
         { code: 10, errorName: 'MESSAGE_TOO_LARGE' },
       )
     }
-    const timestamp = BigInt(record.timestamp ?? Date.now())
     const input: RecordInput = { timestamp, key, value, headers }
 
     const waiting = this.#waiting.get(topic)
@@ -322,9 +360,9 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     }
   }
 
-  #serialize<T>(serializer: Serializer<T>, value: T, topic: string, what: string): Uint8Array | null {
+  #serialize<T>(serializer: Serializer<T>, value: T, topic: string, what: string): unknown {
     try {
-      return serializer.serialize(value, topic)
+      return serializer.serialize(value, topic) as unknown
     } catch (cause) {
       throw new KafkaRecordError(`the ${what} serializer failed for topic ${topic}`, {
         code: -1,
@@ -550,7 +588,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       for (const q of this.#accumulator.nonEmptyQueues()) {
         for (const batch of [...q.batches]) {
           this.#accumulator.remove(q, batch)
-          this.#accumulator.release(batch.sizeBytes)
+          this.#accumulator.release(batch.recordBytes)
           batch.fail(error)
         }
       }
@@ -567,12 +605,4 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     if (this.#state === 'closing' || this.#state === 'closed') throw new KafkaStateError('the producer is closed')
     if (this.#cluster.isClosed) throw new KafkaStateError('the Kafka client is closed')
   }
-}
-
-function toHeaders(headers: ProducerHeaders | undefined): RecordHeader[] | undefined {
-  if (headers === undefined) return undefined
-  const list = Array.isArray(headers)
-    ? (headers as ReadonlyArray<{ key: string; value: string | Uint8Array | null }>)
-    : Object.entries(headers as Readonly<Record<string, string | Uint8Array | null>>).map(([key, value]) => ({ key, value }))
-  return list.map(({ key, value }) => ({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value }))
 }

@@ -381,7 +381,7 @@ export class Sender {
       q.ackedNextSequence = (batch.baseSequence + batch.recordCount) & 0x7fffffff
     }
     this.#deps.accumulator.remove(q, batch)
-    this.#deps.accumulator.release(batch.sizeBytes)
+    this.#deps.accumulator.release(batch.recordBytes)
     batch.complete(baseOffset, logAppendTimeMs)
   }
 
@@ -433,9 +433,9 @@ export class Sender {
   #split(q: PartitionQueue, batch: ProducerBatch, now: number): void {
     const sizes = batch.records.map((r) => recordSize(r.key, r.value, r.headers))
     const parts = batch.split(Math.max(1, Math.floor(batch.sizeBytes / 2)), sizes, now)
-    // The parts take the batch's memory between them; account the difference of their overheads.
-    const before = batch.sizeBytes
-    const after = parts.reduce((n, p) => n + p.sizeBytes, 0)
+    // The parts take the batch's records, and so their reserved memory, between them.
+    const before = batch.recordBytes
+    const after = parts.reduce((n, p) => n + p.recordBytes, 0)
     const i = q.batches.indexOf(batch)
     q.batches.splice(i, 1, ...parts)
     batch.retireInto(parts)
@@ -446,7 +446,7 @@ export class Sender {
   #fail(q: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     if (batch.inFlight) this.#landed(q, batch)
     this.#deps.accumulator.remove(q, batch)
-    this.#deps.accumulator.release(batch.sizeBytes)
+    this.#deps.accumulator.release(batch.recordBytes)
     batch.fail(error)
     this.#deps.onBatchFailed(batch, error)
     // The broker never appended this batch, so its sequence numbers are free again: later batches
