@@ -135,11 +135,11 @@ describe('records of the wrong shape', () => {
 
   it('a custom serializer that returns something other than bytes is named as the culprit', async () => {
     const { producer } = await producerOnFakeBroker({ valueSerializer: { serialize: (v: unknown) => v } })
-    const { error } = await rejection(producer.send({ topic: 't', value: 12 }))
+    const { error } = await rejection(producer.send({ topic: 't', value: 12 as never }))
     expect((error as Error).message).toMatch(/value: the valueSerializer returned a number \(12\) for a number \(12\)/)
     // A serializer made for the type still works on the same producer.
     const json = await producerOnFakeBroker({ valueSerializer: jsonSerde() })
-    await expect(json.producer.send({ topic: 't', value: { a: 1 } })).resolves.toMatchObject({ topic: 't' })
+    await expect(json.producer.send({ topic: 't', value: { a: 1 } as never })).resolves.toMatchObject({ topic: 't' })
   })
 
   it('an oversized header fails at once with MESSAGE_TOO_LARGE', async () => {
