@@ -14,10 +14,10 @@ import { deleteGroupsApi } from '../protocol/messages/delete-groups.js'
 import { describeGroupsApi, type DescribeGroupsResponseDescribedGroup } from '../protocol/messages/describe-groups.js'
 import { listGroupsApi } from '../protocol/messages/list-groups.js'
 import { ErrorCode } from '../protocol/error-codes.js'
-import { decodeConsumerAssignment } from './consumer-assignment.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
 import { groupRound, type GroupOutcome } from './group-coordinators.js'
 import { compareTopicPartitions, type TopicPartition } from '../common/topic-partition.js'
+import { decodeAssignment } from '../protocol/consumer-protocol.js'
 
 /** The protocol a group runs, as brokers name it (ListGroups v5, Java `GroupType`). */
 export const GroupType = {
@@ -358,7 +358,7 @@ function classicGroupDescription(g: DescribeGroupsResponseDescribedGroup, coordi
     let assignment: TopicPartition[] = []
     if (g.protocolType === 'consumer') {
       try {
-        assignment = decodeConsumerAssignment(m.memberAssignment)
+        assignment = decodeAssignment(m.memberAssignment)
       } catch (e) {
         error ??= e as KafkaError
       }

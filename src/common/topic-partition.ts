@@ -18,6 +18,21 @@ export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`
 }
 
+/**
+ * Partitions grouped by topic, as requests carry them: topics in name order, partition numbers
+ * ascending, duplicates dropped.
+ */
+export function groupByTopic(partitions: Iterable<TopicPartition>): Array<{ topic: string; partitions: number[] }> {
+  const sorted = [...partitions].sort(compareTopicPartitions)
+  const out: Array<{ topic: string; partitions: number[] }> = []
+  for (const p of sorted) {
+    const last = out[out.length - 1]
+    if (last === undefined || last.topic !== p.topic) out.push({ topic: p.topic, partitions: [p.partition] })
+    else if (last.partitions[last.partitions.length - 1] !== p.partition) last.partitions.push(p.partition)
+  }
+  return out
+}
+
 /** Orders by topic name (UTF-16 code units, as Java's `String.compareTo`), then partition number. */
 export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
   return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition

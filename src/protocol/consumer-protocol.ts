@@ -2,16 +2,16 @@
  * The payloads of the classic "consumer" protocol type: a member's subscription in JoinGroup and
  * its assignment in SyncGroup. Each is an int16 version followed by the data schema of that
  * version. The schemas only ever append fields, so a version newer than ours is read as our newest
- * (Java's ConsumerProtocol does the same).
+ * (Java's ConsumerProtocol does the same). The group members and the admin's DescribeGroups both
+ * read them here.
  */
 
-import { KafkaProtocolError } from '../../errors.js'
-import { consumerProtocolAssignmentSchema } from '../../protocol/messages/consumer-protocol-assignment.js'
-import { consumerProtocolSubscriptionSchema } from '../../protocol/messages/consumer-protocol-subscription.js'
-import { Reader } from '../../protocol/reader.js'
-import { Writer } from '../../protocol/writer.js'
-import type { TopicPartition } from '../membership.js'
-import { PartitionSet } from './partition-set.js'
+import { compareTopicPartitions, groupByTopic, type TopicPartition } from '../common/topic-partition.js'
+import { KafkaProtocolError } from '../errors.js'
+import { consumerProtocolAssignmentSchema } from './messages/consumer-protocol-assignment.js'
+import { consumerProtocolSubscriptionSchema } from './messages/consumer-protocol-subscription.js'
+import { Reader } from './reader.js'
+import { Writer } from './writer.js'
 
 /** The subscription version we send: 3 carries owned partitions, the generation and the rack. */
 export const SUBSCRIPTION_VERSION = 3
@@ -41,7 +41,7 @@ export function encodeSubscription(subscription: {
     {
       topics: subscription.topics,
       userData: subscription.userData ?? null,
-      ownedPartitions: new PartitionSet(subscription.ownedPartitions).byTopic(),
+      ownedPartitions: groupByTopic(subscription.ownedPartitions),
       generationId: subscription.generationId,
       rackId: subscription.rackId ?? null,
     },
@@ -64,11 +64,11 @@ export function encodeAssignment(partitions: readonly TopicPartition[], version:
   const w = new Writer(64)
   const v = Math.max(consumerProtocolAssignmentSchema.minVersion, Math.min(version, consumerProtocolAssignmentSchema.maxVersion))
   w.int16(v)
-  consumerProtocolAssignmentSchema.encode(w, { assignedPartitions: new PartitionSet(partitions).byTopic(), userData }, v)
+  consumerProtocolAssignmentSchema.encode(w, { assignedPartitions: groupByTopic(partitions), userData }, v)
   return w.finish()
 }
 
-/** The partitions of an assignment; empty bytes (no assignment) give none. */
+/** The partitions of an assignment, sorted; empty bytes (a member not assigned yet) give none. */
 export function decodeAssignment(bytes: Uint8Array): TopicPartition[] {
   if (bytes.length === 0) return []
   const reader = new Reader(bytes)
@@ -76,7 +76,7 @@ export function decodeAssignment(bytes: Uint8Array): TopicPartition[] {
   const a = consumerProtocolAssignmentSchema.decode(reader, Math.min(version, consumerProtocolAssignmentSchema.maxVersion))
   const partitions: TopicPartition[] = []
   for (const t of a.assignedPartitions) for (const partition of t.partitions) partitions.push({ topic: t.topic, partition })
-  return partitions
+  return partitions.sort(compareTopicPartitions)
 }
 
 function readVersion(reader: Reader, what: string): number {

@@ -39,7 +39,7 @@ import type { MembershipContext } from '../group-factory.js'
 import type { GroupMembership, GroupMetadata, Subscription, TopicPartition } from '../membership.js'
 import type { ConsumerAssignor } from '../options.js'
 import { memberRebalanceProtocol, resolveAssignors, type RebalanceProtocol } from './assignor.js'
-import { decodeAssignment, encodeSubscription } from './consumer-protocol.js'
+import { decodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js'
 import { CoordinatorLink } from './coordinator-link.js'
 import {
   sendHeartbeat,

@@ -8,7 +8,7 @@ import { KafkaStateError } from '../../errors.js'
 import type { JoinGroupResponseMember } from '../../protocol/messages/join-group.js'
 import type { ConsumerAssignor } from '../options.js'
 import { performAssignment } from './assignor.js'
-import { decodeSubscription, encodeAssignment, type MemberSubscription } from './consumer-protocol.js'
+import { decodeSubscription, encodeAssignment, type MemberSubscription } from '../../protocol/consumer-protocol.js'
 
 export interface GroupMember extends MemberSubscription {
   readonly memberId: string

@@ -3,7 +3,7 @@
  * gives it, and the differences between the two that become revocations and additions.
  */
 
-import { compareTopicPartitions, partitionKey, type TopicPartition } from '../../common/topic-partition.js'
+import { compareTopicPartitions, groupByTopic, partitionKey, type TopicPartition } from '../../common/topic-partition.js'
 
 /** An immutable set of partitions, kept sorted so that listeners and requests see a stable order. */
 export class PartitionSet {
@@ -60,13 +60,7 @@ export class PartitionSet {
 
   /** Partition numbers grouped by topic, topics and numbers sorted: the wire shape of most requests. */
   byTopic(): Array<{ topic: string; partitions: number[] }> {
-    const out: Array<{ topic: string; partitions: number[] }> = []
-    for (const p of this.#sorted) {
-      const last = out[out.length - 1]
-      if (last !== undefined && last.topic === p.topic) last.partitions.push(p.partition)
-      else out.push({ topic: p.topic, partitions: [p.partition] })
-    }
-    return out
+    return groupByTopic(this.#sorted)
   }
 
   equals(other: PartitionSet): boolean {

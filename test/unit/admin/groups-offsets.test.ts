@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeConsumerAssignment } from '../../../src/admin/consumer-assignment.js'
+import { decodeAssignment as decodeConsumerAssignment } from '../../../src/protocol/consumer-protocol.js'
 import { GroupState, GroupType, parseGroupState, parseGroupType } from '../../../src/admin/groups.js'
 import { leaderRetryCode, specTimestamp } from '../../../src/admin/offsets.js'
 import { groupByTopic } from '../../../src/admin/topic-partitions.js'

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ClassicMembership } from '../../../../src/consumer/group/classic-membership.js'
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../../../src/consumer/group/consumer-protocol.js'
+import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../../../src/protocol/consumer-protocol.js'
 import { KafkaNetworkError, KafkaTimeoutError, type KafkaError } from '../../../../src/errors.js'
 import { ErrorCode } from '../../../../src/protocol/error-codes.js'
 import { heartbeatApi, type HeartbeatRequest, type HeartbeatResponse } from '../../../../src/protocol/messages/heartbeat.js'
