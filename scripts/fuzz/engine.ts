@@ -46,6 +46,8 @@ export interface FuzzSummary {
   failures: FuzzFailure[]
   slowestMs: number
   slowestBase: string
+  /** The frame index of the slowest decode (replay it with `--replay`). */
+  slowestIndex: number
   /** Largest growth of heap + external memory over one decode. */
   maxAllocationBytes: number
   /** Largest heap + external memory seen, and the process's peak RSS (what the OS gave it). */
@@ -147,6 +149,7 @@ export async function runFuzz(frames: readonly BaseFrame[], options: FuzzOptions
     failures: [],
     slowestMs: 0,
     slowestBase: '',
+    slowestIndex: -1,
     maxAllocationBytes: 0,
     peakHeapBytes: 0,
     durationMs: 0,
@@ -200,6 +203,7 @@ export async function runFuzz(frames: readonly BaseFrame[], options: FuzzOptions
     if (elapsed > summary.slowestMs) {
       summary.slowestMs = elapsed
       summary.slowestBase = base.label
+      summary.slowestIndex = index
     }
     summary.frames++
     const kind = (summary.byKind[base.kind] ??= { frames: 0, ok: 0, protocolError: 0, compressionError: 0 })
@@ -236,6 +240,7 @@ export function mergeSummaries(a: FuzzSummary, b: FuzzSummary): FuzzSummary {
     failures: [...a.failures, ...b.failures],
     slowestMs: slower.slowestMs,
     slowestBase: slower.slowestBase,
+    slowestIndex: slower.slowestIndex,
     maxAllocationBytes: Math.max(a.maxAllocationBytes, b.maxAllocationBytes),
     peakHeapBytes: Math.max(a.peakHeapBytes, b.peakHeapBytes),
     durationMs: Math.max(a.durationMs, b.durationMs),

@@ -61,6 +61,7 @@ if (values.replay !== undefined) {
     console.log('threw:', err)
   }
   const summary = await replayFrame(frames, seed, index)
+  console.log(`replayed in ${summary.slowestMs.toFixed(2)} ms`)
   for (const f of summary.failures) printFailure(f)
   process.exit(summary.failures.length === 0 ? 0 : 1)
 }
@@ -91,6 +92,7 @@ function emptySummary(): FuzzSummary {
     failures: [],
     slowestMs: 0,
     slowestBase: '',
+    slowestIndex: -1,
     maxAllocationBytes: 0,
     peakHeapBytes: 0,
     durationMs: 0,
@@ -194,7 +196,7 @@ for (const f of summary.failures) printFailure(f)
 console.log(
   `fuzz: ${summary.frames} frames (seed ${seed}, ${workerCount} workers) in ${(summary.durationMs / 1000).toFixed(1)} s: ` +
     `${ok} decoded, ${protocolError} KafkaProtocolError, ${compressionError} KafkaCompressionError, ${failed} failures; ` +
-    `slowest ${summary.slowestMs.toFixed(1)} ms (${summary.slowestBase}), largest one-decode allocation ${mib(summary.maxAllocationBytes)} MiB, ` +
+    `slowest ${summary.slowestMs.toFixed(1)} ms (index ${summary.slowestIndex}, ${summary.slowestBase}), largest one-decode allocation ${mib(summary.maxAllocationBytes)} MiB, ` +
     `peak heap+external ${mib(summary.peakHeapBytes)} MiB, peak RSS ${mib(peakRssBytes)} MiB`,
 )
 if (values.json !== undefined) {
