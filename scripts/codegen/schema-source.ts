@@ -18,7 +18,7 @@ import { parseSchema, readSchemas, type RawSchema } from './json.js'
  * KAFKA_VERSION a test run starts its broker with, so a compatibility run on an older broker
  * still checks the committed code against the schemas it was generated from.
  */
-export const PROTOCOL_KAFKA_VERSION = '4.3.1'
+export const PROTOCOL_KAFKA_VERSION = '4.4.0'
 
 const SCHEMA_PREFIX = 'common/message/'
 const KAFKA_LOCAL_SCRIPT = fileURLToPath(new URL('../kafka-local.sh', import.meta.url))

@@ -34,6 +34,7 @@ import { addPartitionsToTxnApi, type AddPartitionsToTxnResponse } from '../proto
 import { endTxnApi, type EndTxnResponse } from '../protocol/messages/end-txn.js'
 import { initProducerIdApi } from '../protocol/messages/init-producer-id.js'
 import { txnOffsetCommitApi, type TxnOffsetCommitResponse } from '../protocol/messages/txn-offset-commit.js'
+import { ZERO_UUID } from '../protocol/uuid.js'
 import type { CoordinatorKey, TransactionIo } from './transaction-io.js'
 
 /** States of a transactional producer (Java `TransactionManager.State`). */
@@ -118,6 +119,9 @@ const TRANSACTION_ABORTABLE = 120
 const LAST_PRODUCE_VERSION_BEFORE_TV2 = 11
 const LAST_END_TXN_VERSION_BEFORE_TV2 = 4
 const LAST_TXN_OFFSET_COMMIT_VERSION_BEFORE_TV2 = 4
+// v6 (Kafka 4.4, KIP-1319) names topics by id only; the offsets handed in carry topic names, so
+// the client stays on v5, which every broker with transaction version 2 accepts.
+const LAST_TXN_OFFSET_COMMIT_VERSION_BY_NAME = 5
 /** Clients use AddPartitionsToTxn v0-3; v4+ batches transactions and is for brokers. */
 const MAX_CLIENT_ADD_PARTITIONS_VERSION = 3
 const CONCURRENT_TRANSACTIONS_FIRST_ADD_BACKOFF_MS = 20
@@ -821,11 +825,12 @@ export class TransactionManager {
           groupId: group.groupId,
           producerId: identity.producerId,
           producerEpoch: identity.epoch,
-          generationId: group.generationId,
+          generationIdOrMemberEpoch: group.generationId,
           memberId: group.memberId,
           groupInstanceId: group.groupInstanceId,
           topics: [...byTopic].map(([name, list]) => ({
             name,
+            topicId: ZERO_UUID, // v6+ only, which this client does not send
             partitions: list.map((o) => ({
               partitionIndex: o.partition,
               committedOffset: o.offset,
@@ -835,7 +840,7 @@ export class TransactionManager {
           })),
         })
       },
-      transactionV2 ? Number.POSITIVE_INFINITY : LAST_TXN_OFFSET_COMMIT_VERSION_BEFORE_TV2,
+      transactionV2 ? LAST_TXN_OFFSET_COMMIT_VERSION_BY_NAME : LAST_TXN_OFFSET_COMMIT_VERSION_BEFORE_TV2,
       (r: TxnOffsetCommitResponse) => this.#handleTxnOffsetCommit(r, group.groupId, pending),
     )
   }

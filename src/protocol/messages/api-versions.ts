@@ -20,10 +20,14 @@ import type { Reader, UnknownTaggedField } from '../reader.js'
 import { Writer } from '../writer.js'
 
 export interface ApiVersionsRequest {
-  /** v3-4 */
+  /** v3-5 */
   clientSoftwareName: string
-  /** v3-4 */
+  /** v3-5 */
   clientSoftwareVersion: string
+  /** v5 */
+  clusterId: string | null
+  /** v5 */
+  nodeId: number
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
   unknownTaggedFields?: UnknownTaggedField[]
 }
@@ -32,38 +36,44 @@ export function createApiVersionsRequest(fields: Partial<ApiVersionsRequest> = {
   return {
     clientSoftwareName: fields.clientSoftwareName ?? '',
     clientSoftwareVersion: fields.clientSoftwareVersion ?? '',
+    clusterId: fields.clusterId ?? null,
+    nodeId: fields.nodeId ?? -1,
     unknownTaggedFields: fields.unknownTaggedFields,
   }
 }
 
 export function encodeApiVersionsRequest(w: Writer, msg: ApiVersionsRequest, version: number): void {
-  if (version < 0 || version > 4) throw unsupportedVersion('ApiVersionsRequest', version)
+  if (version < 0 || version > 5) throw unsupportedVersion('ApiVersionsRequest', version)
   if (version >= 3) w.compactString(msg.clientSoftwareName)
   if (version >= 3) w.compactString(msg.clientSoftwareVersion)
+  if (version >= 5) w.compactNullableString(msg.clusterId)
+  if (version >= 5) w.int32(msg.nodeId)
   if (version >= 3) writeTaggedFields(w, msg.unknownTaggedFields)
   else rejectTaggedFields(msg.unknownTaggedFields, 'ApiVersionsRequest', version)
 }
 
 export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest {
-  if (version < 0 || version > 4) throw unsupportedVersion('ApiVersionsRequest', version)
+  if (version < 0 || version > 5) throw unsupportedVersion('ApiVersionsRequest', version)
   const clientSoftwareName = version >= 3 ? r.compactString() : ''
   const clientSoftwareVersion = version >= 3 ? r.compactString() : ''
+  const clusterId = version >= 5 ? r.compactNullableString() : null
+  const nodeId = version >= 5 ? r.int32() : -1
   const unknownTaggedFields = version >= 3 ? r.taggedFields() : undefined
-  return { clientSoftwareName, clientSoftwareVersion, unknownTaggedFields }
+  return { clientSoftwareName, clientSoftwareVersion, clusterId, nodeId, unknownTaggedFields }
 }
 
 export interface ApiVersionsResponse {
   errorCode: number
   apiKeys: readonly ApiVersionsResponseApiVersion[]
-  /** v1-4 */
+  /** v1-5 */
   throttleTimeMs: number
-  /** v3-4; tag 0 */
+  /** v3-5; tag 0 */
   supportedFeatures: readonly ApiVersionsResponseSupportedFeatureKey[]
-  /** v3-4; tag 1 */
+  /** v3-5; tag 1 */
   finalizedFeaturesEpoch: bigint
-  /** v3-4; tag 2 */
+  /** v3-5; tag 2 */
   finalizedFeatures: readonly ApiVersionsResponseFinalizedFeatureKey[]
-  /** v3-4; tag 3 */
+  /** v3-5; tag 3 */
   zkMigrationReady: boolean
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
   unknownTaggedFields?: UnknownTaggedField[]
@@ -140,7 +150,7 @@ export function createApiVersionsResponseFinalizedFeatureKey(
 }
 
 export function encodeApiVersionsResponse(w: Writer, msg: ApiVersionsResponse, version: number): void {
-  if (version < 0 || version > 4) throw unsupportedVersion('ApiVersionsResponse', version)
+  if (version < 0 || version > 5) throw unsupportedVersion('ApiVersionsResponse', version)
   w.int16(msg.errorCode)
   writeArrayLength(w, version >= 3, msg.apiKeys.length)
   for (const item of msg.apiKeys) encodeApiVersionsResponseApiVersion(w, item, version)
@@ -212,7 +222,7 @@ function encodeApiVersionsResponseFinalizedFeatureKey(
 }
 
 export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersionsResponse {
-  if (version < 0 || version > 4) throw unsupportedVersion('ApiVersionsResponse', version)
+  if (version < 0 || version > 5) throw unsupportedVersion('ApiVersionsResponse', version)
   const errorCode = r.int16()
   const apiKeysCount = readArrayLength(r, version >= 3)
   if (apiKeysCount < 0) throw nullOnWire('ApiVersionsResponse', 'apiKeys')
@@ -317,7 +327,7 @@ export const apiVersionsApi: ApiDescriptor<ApiVersionsRequest, ApiVersionsRespon
   key: 18,
   name: 'ApiVersions',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   flexibleFrom: 3,
   latestVersionUnstable: false,
   requestHeaderVersion: (version) => (version >= 3 ? 2 : 1),

@@ -29,7 +29,7 @@ export function createDeleteGroupsRequest(fields: Partial<DeleteGroupsRequest> =
 }
 
 export function encodeDeleteGroupsRequest(w: Writer, msg: DeleteGroupsRequest, version: number): void {
-  if (version < 0 || version > 2) throw unsupportedVersion('DeleteGroupsRequest', version)
+  if (version < 0 || version > 3) throw unsupportedVersion('DeleteGroupsRequest', version)
   if (version >= 2) {
     w.compactArrayLength(msg.groupsNames.length)
     for (const item of msg.groupsNames) w.compactString(item)
@@ -42,7 +42,7 @@ export function encodeDeleteGroupsRequest(w: Writer, msg: DeleteGroupsRequest, v
 }
 
 export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
-  if (version < 0 || version > 2) throw unsupportedVersion('DeleteGroupsRequest', version)
+  if (version < 0 || version > 3) throw unsupportedVersion('DeleteGroupsRequest', version)
   let groupsNames: string[]
   if (version >= 2) {
     const groupsNamesCount = r.compactArrayLength()
@@ -69,6 +69,8 @@ export interface DeleteGroupsResponse {
 export interface DeleteGroupsResponseDeletableGroupResult {
   groupId: string
   errorCode: number
+  /** v3 */
+  errorMessage: string | null
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
   unknownTaggedFields?: UnknownTaggedField[]
 }
@@ -87,12 +89,13 @@ export function createDeleteGroupsResponseDeletableGroupResult(
   return {
     groupId: fields.groupId ?? '',
     errorCode: fields.errorCode ?? 0,
+    errorMessage: fields.errorMessage ?? null,
     unknownTaggedFields: fields.unknownTaggedFields,
   }
 }
 
 export function encodeDeleteGroupsResponse(w: Writer, msg: DeleteGroupsResponse, version: number): void {
-  if (version < 0 || version > 2) throw unsupportedVersion('DeleteGroupsResponse', version)
+  if (version < 0 || version > 3) throw unsupportedVersion('DeleteGroupsResponse', version)
   w.int32(msg.throttleTimeMs)
   writeArrayLength(w, version >= 2, msg.results.length)
   for (const item of msg.results) encodeDeleteGroupsResponseDeletableGroupResult(w, item, version)
@@ -108,12 +111,13 @@ function encodeDeleteGroupsResponseDeletableGroupResult(
   if (version >= 2) w.compactString(msg.groupId)
   else w.string(msg.groupId)
   w.int16(msg.errorCode)
+  if (version >= 3) w.compactNullableString(msg.errorMessage)
   if (version >= 2) writeTaggedFields(w, msg.unknownTaggedFields)
   else rejectTaggedFields(msg.unknownTaggedFields, 'DeleteGroupsResponseDeletableGroupResult', version)
 }
 
 export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsResponse {
-  if (version < 0 || version > 2) throw unsupportedVersion('DeleteGroupsResponse', version)
+  if (version < 0 || version > 3) throw unsupportedVersion('DeleteGroupsResponse', version)
   const throttleTimeMs = r.int32()
   const resultsCount = readArrayLength(r, version >= 2)
   if (resultsCount < 0) throw nullOnWire('DeleteGroupsResponse', 'results')
@@ -131,15 +135,16 @@ function decodeDeleteGroupsResponseDeletableGroupResult(
 ): DeleteGroupsResponseDeletableGroupResult {
   const groupId = version >= 2 ? r.compactString() : r.string()
   const errorCode = r.int16()
+  const errorMessage = version >= 3 ? r.compactNullableString() : null
   const unknownTaggedFields = version >= 2 ? r.taggedFields() : undefined
-  return { groupId, errorCode, unknownTaggedFields }
+  return { groupId, errorCode, errorMessage, unknownTaggedFields }
 }
 
 export const deleteGroupsApi: ApiDescriptor<DeleteGroupsRequest, DeleteGroupsResponse> = {
   key: 42,
   name: 'DeleteGroups',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   flexibleFrom: 2,
   latestVersionUnstable: false,
   requestHeaderVersion: (version) => (version >= 2 ? 2 : 1),

@@ -79,6 +79,8 @@ import { streamsGroupDescribeApi } from './streams-group-describe.js'
 import { describeShareGroupOffsetsApi } from './describe-share-group-offsets.js'
 import { alterShareGroupOffsetsApi } from './alter-share-group-offsets.js'
 import { deleteShareGroupOffsetsApi } from './delete-share-group-offsets.js'
+import { streamsGroupTopologyDescriptionUpdateApi } from './streams-group-topology-description-update.js'
+import { unregisterControllerApi } from './unregister-controller.js'
 import { consumerProtocolSubscriptionSchema } from './consumer-protocol-subscription.js'
 import { consumerProtocolAssignmentSchema } from './consumer-protocol-assignment.js'
 import { controlRecordTypeSchema } from './control-record-type-schema.js'
@@ -161,6 +163,8 @@ export * from './streams-group-describe.js'
 export * from './describe-share-group-offsets.js'
 export * from './alter-share-group-offsets.js'
 export * from './delete-share-group-offsets.js'
+export * from './streams-group-topology-description-update.js'
+export * from './unregister-controller.js'
 export * from './consumer-protocol-subscription.js'
 export * from './consumer-protocol-assignment.js'
 export * from './control-record-type-schema.js'
@@ -245,6 +249,8 @@ export const ApiKey = {
   DescribeShareGroupOffsets: 90,
   AlterShareGroupOffsets: 91,
   DeleteShareGroupOffsets: 92,
+  StreamsGroupTopologyDescriptionUpdate: 93,
+  UnregisterController: 94,
 } as const
 
 /** A Kafka API key. */
@@ -329,6 +335,8 @@ export const apis = {
   DescribeShareGroupOffsets: describeShareGroupOffsetsApi,
   AlterShareGroupOffsets: alterShareGroupOffsetsApi,
   DeleteShareGroupOffsets: deleteShareGroupOffsetsApi,
+  StreamsGroupTopologyDescriptionUpdate: streamsGroupTopologyDescriptionUpdateApi,
+  UnregisterController: unregisterControllerApi,
 } as const
 
 /** Every generated API descriptor by API key. */

@@ -4,13 +4,15 @@
 // Do not edit by hand: change the generator and run `npm run codegen`.
 
 import type { ApiDescriptor } from '../api.js'
-import { nullOnWire, unsupportedVersion, writeTaggedFields } from '../codec-helpers.js'
+import { nonDefaultField, nullOnWire, unsupportedVersion, writeTaggedFields } from '../codec-helpers.js'
 import type { Reader, UnknownTaggedField } from '../reader.js'
 import type { Writer } from '../writer.js'
 
 export interface StreamsGroupDescribeRequest {
   groupIds: readonly string[]
   includeAuthorizedOperations: boolean
+  /** v1 */
+  includeTopologyDescription: boolean
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
   unknownTaggedFields?: UnknownTaggedField[]
 }
@@ -21,27 +23,34 @@ export function createStreamsGroupDescribeRequest(
   return {
     groupIds: fields.groupIds ?? [],
     includeAuthorizedOperations: fields.includeAuthorizedOperations ?? false,
+    includeTopologyDescription: fields.includeTopologyDescription ?? false,
     unknownTaggedFields: fields.unknownTaggedFields,
   }
 }
 
 export function encodeStreamsGroupDescribeRequest(w: Writer, msg: StreamsGroupDescribeRequest, version: number): void {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupDescribeRequest', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupDescribeRequest', version)
   w.compactArrayLength(msg.groupIds.length)
   for (const item of msg.groupIds) w.compactString(item)
   w.boolean(msg.includeAuthorizedOperations)
+  if (version >= 1) {
+    w.boolean(msg.includeTopologyDescription)
+  } else if (msg.includeTopologyDescription) {
+    throw nonDefaultField('StreamsGroupDescribeRequest', 'includeTopologyDescription', version)
+  }
   writeTaggedFields(w, msg.unknownTaggedFields)
 }
 
 export function decodeStreamsGroupDescribeRequest(r: Reader, version: number): StreamsGroupDescribeRequest {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupDescribeRequest', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupDescribeRequest', version)
   const groupIdsCount = r.compactArrayLength()
   if (groupIdsCount < 0) throw nullOnWire('StreamsGroupDescribeRequest', 'groupIds')
   const groupIds: string[] = []
   for (let i = 0; i < groupIdsCount; i++) groupIds.push(r.compactString())
   const includeAuthorizedOperations = r.boolean()
+  const includeTopologyDescription = version >= 1 ? r.boolean() : false
   const unknownTaggedFields = r.taggedFields()
-  return { groupIds, includeAuthorizedOperations, unknownTaggedFields }
+  return { groupIds, includeAuthorizedOperations, includeTopologyDescription, unknownTaggedFields }
 }
 
 export interface StreamsGroupDescribeResponse {
@@ -97,6 +106,38 @@ export interface StreamsGroupDescribeResponseTopicInfo {
   unknownTaggedFields?: UnknownTaggedField[]
 }
 
+export interface StreamsGroupDescribeResponseTopologyDescription {
+  subtopologies: readonly StreamsGroupDescribeResponseTopologyDescriptionSubtopology[]
+  globalStores: readonly StreamsGroupDescribeResponseTopologyDescriptionGlobalStore[]
+  /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
+  unknownTaggedFields?: UnknownTaggedField[]
+}
+
+export interface StreamsGroupDescribeResponseTopologyDescriptionSubtopology {
+  subtopologyId: string
+  nodes: readonly StreamsGroupDescribeResponseTopologyDescriptionNode[]
+  /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
+  unknownTaggedFields?: UnknownTaggedField[]
+}
+
+export interface StreamsGroupDescribeResponseTopologyDescriptionNode {
+  name: string
+  nodeType: number
+  sourceTopics: readonly string[]
+  sinkTopic: string | null
+  stores: readonly string[]
+  successors: readonly string[]
+  /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
+  unknownTaggedFields?: UnknownTaggedField[]
+}
+
+export interface StreamsGroupDescribeResponseTopologyDescriptionGlobalStore {
+  source: StreamsGroupDescribeResponseTopologyDescriptionNode
+  processor: StreamsGroupDescribeResponseTopologyDescriptionNode
+  /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
+  unknownTaggedFields?: UnknownTaggedField[]
+}
+
 export interface StreamsGroupDescribeResponseDescribedGroup {
   errorCode: number
   errorMessage: string | null
@@ -107,6 +148,12 @@ export interface StreamsGroupDescribeResponseDescribedGroup {
   topology: StreamsGroupDescribeResponseTopology | null
   members: readonly StreamsGroupDescribeResponseMember[]
   authorizedOperations: number
+  /** v1 */
+  topologyDescription: StreamsGroupDescribeResponseTopologyDescription | null
+  /** v1 */
+  topologyDescriptionStatus: number
+  /** v1 */
+  assignorName: string | null
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
   unknownTaggedFields?: UnknownTaggedField[]
 }
@@ -222,6 +269,50 @@ export function createStreamsGroupDescribeResponseTopicInfo(
   }
 }
 
+export function createStreamsGroupDescribeResponseTopologyDescription(
+  fields: Partial<StreamsGroupDescribeResponseTopologyDescription> = {},
+): StreamsGroupDescribeResponseTopologyDescription {
+  return {
+    subtopologies: fields.subtopologies ?? [],
+    globalStores: fields.globalStores ?? [],
+    unknownTaggedFields: fields.unknownTaggedFields,
+  }
+}
+
+export function createStreamsGroupDescribeResponseTopologyDescriptionSubtopology(
+  fields: Partial<StreamsGroupDescribeResponseTopologyDescriptionSubtopology> = {},
+): StreamsGroupDescribeResponseTopologyDescriptionSubtopology {
+  return {
+    subtopologyId: fields.subtopologyId ?? '',
+    nodes: fields.nodes ?? [],
+    unknownTaggedFields: fields.unknownTaggedFields,
+  }
+}
+
+export function createStreamsGroupDescribeResponseTopologyDescriptionNode(
+  fields: Partial<StreamsGroupDescribeResponseTopologyDescriptionNode> = {},
+): StreamsGroupDescribeResponseTopologyDescriptionNode {
+  return {
+    name: fields.name ?? '',
+    nodeType: fields.nodeType ?? 0,
+    sourceTopics: fields.sourceTopics ?? [],
+    sinkTopic: fields.sinkTopic ?? null,
+    stores: fields.stores ?? [],
+    successors: fields.successors ?? [],
+    unknownTaggedFields: fields.unknownTaggedFields,
+  }
+}
+
+export function createStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(
+  fields: Partial<StreamsGroupDescribeResponseTopologyDescriptionGlobalStore> = {},
+): StreamsGroupDescribeResponseTopologyDescriptionGlobalStore {
+  return {
+    source: fields.source ?? createStreamsGroupDescribeResponseTopologyDescriptionNode(),
+    processor: fields.processor ?? createStreamsGroupDescribeResponseTopologyDescriptionNode(),
+    unknownTaggedFields: fields.unknownTaggedFields,
+  }
+}
+
 export function createStreamsGroupDescribeResponseDescribedGroup(
   fields: Partial<StreamsGroupDescribeResponseDescribedGroup> = {},
 ): StreamsGroupDescribeResponseDescribedGroup {
@@ -235,6 +326,9 @@ export function createStreamsGroupDescribeResponseDescribedGroup(
     topology: fields.topology ?? null,
     members: fields.members ?? [],
     authorizedOperations: fields.authorizedOperations ?? -2147483648,
+    topologyDescription: fields.topologyDescription ?? null,
+    topologyDescriptionStatus: fields.topologyDescriptionStatus ?? 0,
+    assignorName: fields.assignorName ?? null,
     unknownTaggedFields: fields.unknownTaggedFields,
   }
 }
@@ -290,7 +384,7 @@ export function encodeStreamsGroupDescribeResponse(
   msg: StreamsGroupDescribeResponse,
   version: number,
 ): void {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupDescribeResponse', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupDescribeResponse', version)
   w.int32(msg.throttleTimeMs)
   w.compactArrayLength(msg.groups.length)
   for (const item of msg.groups) encodeStreamsGroupDescribeResponseDescribedGroup(w, item, version)
@@ -366,6 +460,60 @@ function encodeStreamsGroupDescribeResponseTopicInfo(
   writeTaggedFields(w, msg.unknownTaggedFields)
 }
 
+function encodeStreamsGroupDescribeResponseTopologyDescription(
+  w: Writer,
+  msg: StreamsGroupDescribeResponseTopologyDescription,
+  version: number,
+): void {
+  w.compactArrayLength(msg.subtopologies.length)
+  for (const item of msg.subtopologies) {
+    encodeStreamsGroupDescribeResponseTopologyDescriptionSubtopology(w, item, version)
+  }
+  w.compactArrayLength(msg.globalStores.length)
+  for (const item of msg.globalStores) {
+    encodeStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(w, item, version)
+  }
+  writeTaggedFields(w, msg.unknownTaggedFields)
+}
+
+function encodeStreamsGroupDescribeResponseTopologyDescriptionSubtopology(
+  w: Writer,
+  msg: StreamsGroupDescribeResponseTopologyDescriptionSubtopology,
+  version: number,
+): void {
+  w.compactString(msg.subtopologyId)
+  w.compactArrayLength(msg.nodes.length)
+  for (const item of msg.nodes) encodeStreamsGroupDescribeResponseTopologyDescriptionNode(w, item, version)
+  writeTaggedFields(w, msg.unknownTaggedFields)
+}
+
+function encodeStreamsGroupDescribeResponseTopologyDescriptionNode(
+  w: Writer,
+  msg: StreamsGroupDescribeResponseTopologyDescriptionNode,
+  version: number,
+): void {
+  w.compactString(msg.name)
+  w.int8(msg.nodeType)
+  w.compactArrayLength(msg.sourceTopics.length)
+  for (const item of msg.sourceTopics) w.compactString(item)
+  w.compactNullableString(msg.sinkTopic)
+  w.compactArrayLength(msg.stores.length)
+  for (const item of msg.stores) w.compactString(item)
+  w.compactArrayLength(msg.successors.length)
+  for (const item of msg.successors) w.compactString(item)
+  writeTaggedFields(w, msg.unknownTaggedFields)
+}
+
+function encodeStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(
+  w: Writer,
+  msg: StreamsGroupDescribeResponseTopologyDescriptionGlobalStore,
+  version: number,
+): void {
+  encodeStreamsGroupDescribeResponseTopologyDescriptionNode(w, msg.source, version)
+  encodeStreamsGroupDescribeResponseTopologyDescriptionNode(w, msg.processor, version)
+  writeTaggedFields(w, msg.unknownTaggedFields)
+}
+
 function encodeStreamsGroupDescribeResponseDescribedGroup(
   w: Writer,
   msg: StreamsGroupDescribeResponseDescribedGroup,
@@ -386,6 +534,22 @@ function encodeStreamsGroupDescribeResponseDescribedGroup(
   w.compactArrayLength(msg.members.length)
   for (const item of msg.members) encodeStreamsGroupDescribeResponseMember(w, item, version)
   w.int32(msg.authorizedOperations)
+  if (version >= 1) {
+    if (msg.topologyDescription === null) {
+      w.int8(-1)
+    } else {
+      w.int8(1)
+      encodeStreamsGroupDescribeResponseTopologyDescription(w, msg.topologyDescription, version)
+    }
+  } else if (msg.topologyDescription !== null) {
+    throw nonDefaultField('StreamsGroupDescribeResponseDescribedGroup', 'topologyDescription', version)
+  }
+  if (version >= 1) {
+    w.int8(msg.topologyDescriptionStatus)
+  } else if (msg.topologyDescriptionStatus !== 0) {
+    throw nonDefaultField('StreamsGroupDescribeResponseDescribedGroup', 'topologyDescriptionStatus', version)
+  }
+  if (version >= 1) w.compactNullableString(msg.assignorName)
   writeTaggedFields(w, msg.unknownTaggedFields)
 }
 
@@ -455,7 +619,7 @@ function encodeStreamsGroupDescribeResponseMember(
 }
 
 export function decodeStreamsGroupDescribeResponse(r: Reader, version: number): StreamsGroupDescribeResponse {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupDescribeResponse', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupDescribeResponse', version)
   const throttleTimeMs = r.int32()
   const groupsCount = r.compactArrayLength()
   if (groupsCount < 0) throw nullOnWire('StreamsGroupDescribeResponse', 'groups')
@@ -545,6 +709,82 @@ function decodeStreamsGroupDescribeResponseTopicInfo(
   return { name, partitions, replicationFactor, topicConfigs, unknownTaggedFields }
 }
 
+function decodeStreamsGroupDescribeResponseTopologyDescription(
+  r: Reader,
+  version: number,
+): StreamsGroupDescribeResponseTopologyDescription {
+  const subtopologiesCount = r.compactArrayLength()
+  if (subtopologiesCount < 0) {
+    throw nullOnWire('StreamsGroupDescribeResponseTopologyDescription', 'subtopologies')
+  }
+  const subtopologies: StreamsGroupDescribeResponseTopologyDescriptionSubtopology[] = []
+  for (let i = 0; i < subtopologiesCount; i++) {
+    subtopologies.push(decodeStreamsGroupDescribeResponseTopologyDescriptionSubtopology(r, version))
+  }
+  const globalStoresCount = r.compactArrayLength()
+  if (globalStoresCount < 0) {
+    throw nullOnWire('StreamsGroupDescribeResponseTopologyDescription', 'globalStores')
+  }
+  const globalStores: StreamsGroupDescribeResponseTopologyDescriptionGlobalStore[] = []
+  for (let i = 0; i < globalStoresCount; i++) {
+    globalStores.push(decodeStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(r, version))
+  }
+  const unknownTaggedFields = r.taggedFields()
+  return { subtopologies, globalStores, unknownTaggedFields }
+}
+
+function decodeStreamsGroupDescribeResponseTopologyDescriptionSubtopology(
+  r: Reader,
+  version: number,
+): StreamsGroupDescribeResponseTopologyDescriptionSubtopology {
+  const subtopologyId = r.compactString()
+  const nodesCount = r.compactArrayLength()
+  if (nodesCount < 0) throw nullOnWire('StreamsGroupDescribeResponseTopologyDescriptionSubtopology', 'nodes')
+  const nodes: StreamsGroupDescribeResponseTopologyDescriptionNode[] = []
+  for (let i = 0; i < nodesCount; i++) {
+    nodes.push(decodeStreamsGroupDescribeResponseTopologyDescriptionNode(r, version))
+  }
+  const unknownTaggedFields = r.taggedFields()
+  return { subtopologyId, nodes, unknownTaggedFields }
+}
+
+function decodeStreamsGroupDescribeResponseTopologyDescriptionNode(
+  r: Reader,
+  version: number,
+): StreamsGroupDescribeResponseTopologyDescriptionNode {
+  const name = r.compactString()
+  const nodeType = r.int8()
+  const sourceTopicsCount = r.compactArrayLength()
+  if (sourceTopicsCount < 0) {
+    throw nullOnWire('StreamsGroupDescribeResponseTopologyDescriptionNode', 'sourceTopics')
+  }
+  const sourceTopics: string[] = []
+  for (let i = 0; i < sourceTopicsCount; i++) sourceTopics.push(r.compactString())
+  const sinkTopic = r.compactNullableString()
+  const storesCount = r.compactArrayLength()
+  if (storesCount < 0) throw nullOnWire('StreamsGroupDescribeResponseTopologyDescriptionNode', 'stores')
+  const stores: string[] = []
+  for (let i = 0; i < storesCount; i++) stores.push(r.compactString())
+  const successorsCount = r.compactArrayLength()
+  if (successorsCount < 0) {
+    throw nullOnWire('StreamsGroupDescribeResponseTopologyDescriptionNode', 'successors')
+  }
+  const successors: string[] = []
+  for (let i = 0; i < successorsCount; i++) successors.push(r.compactString())
+  const unknownTaggedFields = r.taggedFields()
+  return { name, nodeType, sourceTopics, sinkTopic, stores, successors, unknownTaggedFields }
+}
+
+function decodeStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(
+  r: Reader,
+  version: number,
+): StreamsGroupDescribeResponseTopologyDescriptionGlobalStore {
+  const source = decodeStreamsGroupDescribeResponseTopologyDescriptionNode(r, version)
+  const processor = decodeStreamsGroupDescribeResponseTopologyDescriptionNode(r, version)
+  const unknownTaggedFields = r.taggedFields()
+  return { source, processor, unknownTaggedFields }
+}
+
 function decodeStreamsGroupDescribeResponseDescribedGroup(
   r: Reader,
   version: number,
@@ -561,6 +801,10 @@ function decodeStreamsGroupDescribeResponseDescribedGroup(
   const members: StreamsGroupDescribeResponseMember[] = []
   for (let i = 0; i < membersCount; i++) members.push(decodeStreamsGroupDescribeResponseMember(r, version))
   const authorizedOperations = r.int32()
+  const topologyDescription =
+    version >= 1 ? r.int8() < 0 ? null : decodeStreamsGroupDescribeResponseTopologyDescription(r, version) : null
+  const topologyDescriptionStatus = version >= 1 ? r.int8() : 0
+  const assignorName = version >= 1 ? r.compactNullableString() : null
   const unknownTaggedFields = r.taggedFields()
   return {
     errorCode,
@@ -572,6 +816,9 @@ function decodeStreamsGroupDescribeResponseDescribedGroup(
     topology,
     members,
     authorizedOperations,
+    topologyDescription,
+    topologyDescriptionStatus,
+    assignorName,
     unknownTaggedFields,
   }
 }
@@ -688,7 +935,7 @@ export const streamsGroupDescribeApi: ApiDescriptor<StreamsGroupDescribeRequest,
   key: 89,
   name: 'StreamsGroupDescribe',
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   flexibleFrom: 0,
   latestVersionUnstable: false,
   requestHeaderVersion: () => 2,

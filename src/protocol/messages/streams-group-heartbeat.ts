@@ -4,7 +4,7 @@
 // Do not edit by hand: change the generator and run `npm run codegen`.
 
 import type { ApiDescriptor } from '../api.js'
-import { nullOnWire, unsupportedVersion, writeTaggedFields } from '../codec-helpers.js'
+import { nonDefaultField, nullOnWire, unsupportedVersion, writeTaggedFields } from '../codec-helpers.js'
 import type { Reader, UnknownTaggedField } from '../reader.js'
 import type { Writer } from '../writer.js'
 
@@ -214,7 +214,7 @@ export function encodeStreamsGroupHeartbeatRequest(
   msg: StreamsGroupHeartbeatRequest,
   version: number,
 ): void {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupHeartbeatRequest', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupHeartbeatRequest', version)
   w.compactString(msg.groupId)
   w.compactString(msg.memberId)
   w.int32(msg.memberEpoch)
@@ -381,7 +381,7 @@ function encodeStreamsGroupHeartbeatRequestCopartitionGroup(
 }
 
 export function decodeStreamsGroupHeartbeatRequest(r: Reader, version: number): StreamsGroupHeartbeatRequest {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupHeartbeatRequest', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupHeartbeatRequest', version)
   const groupId = r.compactString()
   const memberId = r.compactString()
   const memberEpoch = r.int32()
@@ -617,12 +617,17 @@ export interface StreamsGroupHeartbeatResponse {
   memberId: string
   memberEpoch: number
   heartbeatIntervalMs: number
-  acceptableRecoveryLag: number
+  /** v0 */
+  acceptableRecoveryLagLegacy: number
   taskOffsetIntervalMs: number
+  /** v1 */
+  acceptableRecoveryLag: bigint
   status: readonly StreamsGroupHeartbeatResponseStatus[] | null
   activeTasks: readonly StreamsGroupHeartbeatResponseTaskIds[] | null
   standbyTasks: readonly StreamsGroupHeartbeatResponseTaskIds[] | null
   warmupTasks: readonly StreamsGroupHeartbeatResponseTaskIds[] | null
+  /** v1 */
+  topologyDescriptionRequired: boolean
   endpointInformationEpoch: number
   partitionsByUserEndpoint: readonly StreamsGroupHeartbeatResponseEndpointToPartitions[] | null
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
@@ -675,12 +680,14 @@ export function createStreamsGroupHeartbeatResponse(
     memberId: fields.memberId ?? '',
     memberEpoch: fields.memberEpoch ?? 0,
     heartbeatIntervalMs: fields.heartbeatIntervalMs ?? 0,
-    acceptableRecoveryLag: fields.acceptableRecoveryLag ?? 0,
+    acceptableRecoveryLagLegacy: fields.acceptableRecoveryLagLegacy ?? 0,
     taskOffsetIntervalMs: fields.taskOffsetIntervalMs ?? 0,
+    acceptableRecoveryLag: fields.acceptableRecoveryLag ?? -1n,
     status: fields.status === undefined ? [] : fields.status,
     activeTasks: fields.activeTasks ?? null,
     standbyTasks: fields.standbyTasks ?? null,
     warmupTasks: fields.warmupTasks ?? null,
+    topologyDescriptionRequired: fields.topologyDescriptionRequired ?? false,
     endpointInformationEpoch: fields.endpointInformationEpoch ?? 0,
     partitionsByUserEndpoint: fields.partitionsByUserEndpoint ?? null,
     unknownTaggedFields: fields.unknownTaggedFields,
@@ -743,15 +750,22 @@ export function encodeStreamsGroupHeartbeatResponse(
   msg: StreamsGroupHeartbeatResponse,
   version: number,
 ): void {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupHeartbeatResponse', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupHeartbeatResponse', version)
   w.int32(msg.throttleTimeMs)
   w.int16(msg.errorCode)
   w.compactNullableString(msg.errorMessage)
   w.compactString(msg.memberId)
   w.int32(msg.memberEpoch)
   w.int32(msg.heartbeatIntervalMs)
-  w.int32(msg.acceptableRecoveryLag)
+  if (version >= 1) {
+    if (msg.acceptableRecoveryLagLegacy !== 0) {
+      throw nonDefaultField('StreamsGroupHeartbeatResponse', 'acceptableRecoveryLagLegacy', version)
+    }
+  } else {
+    w.int32(msg.acceptableRecoveryLagLegacy)
+  }
   w.int32(msg.taskOffsetIntervalMs)
+  if (version >= 1) w.int64(msg.acceptableRecoveryLag)
   if (msg.status === null) {
     w.compactArrayLength(-1)
   } else {
@@ -775,6 +789,11 @@ export function encodeStreamsGroupHeartbeatResponse(
   } else {
     w.compactArrayLength(msg.warmupTasks.length)
     for (const item of msg.warmupTasks) encodeStreamsGroupHeartbeatResponseTaskIds(w, item, version)
+  }
+  if (version >= 1) {
+    w.boolean(msg.topologyDescriptionRequired)
+  } else if (msg.topologyDescriptionRequired) {
+    throw nonDefaultField('StreamsGroupHeartbeatResponse', 'topologyDescriptionRequired', version)
   }
   w.int32(msg.endpointInformationEpoch)
   if (msg.partitionsByUserEndpoint === null) {
@@ -846,15 +865,16 @@ function encodeStreamsGroupHeartbeatResponseEndpointToPartitions(
 }
 
 export function decodeStreamsGroupHeartbeatResponse(r: Reader, version: number): StreamsGroupHeartbeatResponse {
-  if (version < 0 || version > 0) throw unsupportedVersion('StreamsGroupHeartbeatResponse', version)
+  if (version < 0 || version > 1) throw unsupportedVersion('StreamsGroupHeartbeatResponse', version)
   const throttleTimeMs = r.int32()
   const errorCode = r.int16()
   const errorMessage = r.compactNullableString()
   const memberId = r.compactString()
   const memberEpoch = r.int32()
   const heartbeatIntervalMs = r.int32()
-  const acceptableRecoveryLag = r.int32()
+  const acceptableRecoveryLagLegacy = version >= 1 ? 0 : r.int32()
   const taskOffsetIntervalMs = r.int32()
+  const acceptableRecoveryLag = version >= 1 ? r.int64() : -1n
   const statusCount = r.compactArrayLength()
   let status: StreamsGroupHeartbeatResponseStatus[] | null = null
   if (statusCount >= 0) {
@@ -885,6 +905,7 @@ export function decodeStreamsGroupHeartbeatResponse(r: Reader, version: number):
       warmupTasks.push(decodeStreamsGroupHeartbeatResponseTaskIds(r, version))
     }
   }
+  const topologyDescriptionRequired = version >= 1 ? r.boolean() : false
   const endpointInformationEpoch = r.int32()
   const partitionsByUserEndpointCount = r.compactArrayLength()
   let partitionsByUserEndpoint: StreamsGroupHeartbeatResponseEndpointToPartitions[] | null = null
@@ -902,12 +923,14 @@ export function decodeStreamsGroupHeartbeatResponse(r: Reader, version: number):
     memberId,
     memberEpoch,
     heartbeatIntervalMs,
-    acceptableRecoveryLag,
+    acceptableRecoveryLagLegacy,
     taskOffsetIntervalMs,
+    acceptableRecoveryLag,
     status,
     activeTasks,
     standbyTasks,
     warmupTasks,
+    topologyDescriptionRequired,
     endpointInformationEpoch,
     partitionsByUserEndpoint,
     unknownTaggedFields,
@@ -983,7 +1006,7 @@ export const streamsGroupHeartbeatApi: ApiDescriptor<StreamsGroupHeartbeatReques
   key: 88,
   name: 'StreamsGroupHeartbeat',
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   flexibleFrom: 0,
   latestVersionUnstable: false,
   requestHeaderVersion: () => 2,

@@ -14,6 +14,7 @@ import {
   writeTaggedFields,
 } from '../codec-helpers.js'
 import type { Reader, UnknownTaggedField } from '../reader.js'
+import { ZERO_UUID } from '../uuid.js'
 import type { Writer } from '../writer.js'
 
 export interface TxnOffsetCommitRequest {
@@ -21,11 +22,11 @@ export interface TxnOffsetCommitRequest {
   groupId: string
   producerId: bigint
   producerEpoch: number
-  /** v3-5 */
-  generationId: number
-  /** v3-5 */
+  /** v3-6 */
+  generationIdOrMemberEpoch: number
+  /** v3-6 */
   memberId: string
-  /** v3-5 */
+  /** v3-6 */
   groupInstanceId: string | null
   topics: readonly TxnOffsetCommitRequestTopic[]
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
@@ -33,7 +34,10 @@ export interface TxnOffsetCommitRequest {
 }
 
 export interface TxnOffsetCommitRequestTopic {
+  /** v0-5 */
   name: string
+  /** v6 */
+  topicId: string
   partitions: readonly TxnOffsetCommitRequestPartition[]
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
   unknownTaggedFields?: UnknownTaggedField[]
@@ -42,7 +46,7 @@ export interface TxnOffsetCommitRequestTopic {
 export interface TxnOffsetCommitRequestPartition {
   partitionIndex: number
   committedOffset: bigint
-  /** v2-5 */
+  /** v2-6 */
   committedLeaderEpoch: number
   committedMetadata: string | null
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
@@ -55,7 +59,7 @@ export function createTxnOffsetCommitRequest(fields: Partial<TxnOffsetCommitRequ
     groupId: fields.groupId ?? '',
     producerId: fields.producerId ?? 0n,
     producerEpoch: fields.producerEpoch ?? 0,
-    generationId: fields.generationId ?? -1,
+    generationIdOrMemberEpoch: fields.generationIdOrMemberEpoch ?? -1,
     memberId: fields.memberId ?? '',
     groupInstanceId: fields.groupInstanceId ?? null,
     topics: fields.topics ?? [],
@@ -68,6 +72,7 @@ export function createTxnOffsetCommitRequestTopic(
 ): TxnOffsetCommitRequestTopic {
   return {
     name: fields.name ?? '',
+    topicId: fields.topicId ?? ZERO_UUID,
     partitions: fields.partitions ?? [],
     unknownTaggedFields: fields.unknownTaggedFields,
   }
@@ -86,15 +91,18 @@ export function createTxnOffsetCommitRequestPartition(
 }
 
 export function encodeTxnOffsetCommitRequest(w: Writer, msg: TxnOffsetCommitRequest, version: number): void {
-  if (version < 0 || version > 5) throw unsupportedVersion('TxnOffsetCommitRequest', version)
+  if (version < 0 || version > 6) throw unsupportedVersion('TxnOffsetCommitRequest', version)
   if (version >= 3) w.compactString(msg.transactionalId)
   else w.string(msg.transactionalId)
   if (version >= 3) w.compactString(msg.groupId)
   else w.string(msg.groupId)
   w.int64(msg.producerId)
   w.int16(msg.producerEpoch)
-  if (version >= 3) w.int32(msg.generationId)
-  else if (msg.generationId !== -1) throw nonDefaultField('TxnOffsetCommitRequest', 'generationId', version)
+  if (version >= 3) {
+    w.int32(msg.generationIdOrMemberEpoch)
+  } else if (msg.generationIdOrMemberEpoch !== -1) {
+    throw nonDefaultField('TxnOffsetCommitRequest', 'generationIdOrMemberEpoch', version)
+  }
   if (version >= 3) w.compactString(msg.memberId)
   else if (msg.memberId !== '') throw nonDefaultField('TxnOffsetCommitRequest', 'memberId', version)
   if (version >= 3) {
@@ -109,8 +117,9 @@ export function encodeTxnOffsetCommitRequest(w: Writer, msg: TxnOffsetCommitRequ
 }
 
 function encodeTxnOffsetCommitRequestTopic(w: Writer, msg: TxnOffsetCommitRequestTopic, version: number): void {
-  if (version >= 3) w.compactString(msg.name)
-  else w.string(msg.name)
+  if (version >= 3 && version <= 5) w.compactString(msg.name)
+  else if (version <= 2) w.string(msg.name)
+  if (version >= 6) w.uuid(msg.topicId)
   writeArrayLength(w, version >= 3, msg.partitions.length)
   for (const item of msg.partitions) encodeTxnOffsetCommitRequestPartition(w, item, version)
   if (version >= 3) writeTaggedFields(w, msg.unknownTaggedFields)
@@ -128,12 +137,12 @@ function encodeTxnOffsetCommitRequestPartition(w: Writer, msg: TxnOffsetCommitRe
 }
 
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
-  if (version < 0 || version > 5) throw unsupportedVersion('TxnOffsetCommitRequest', version)
+  if (version < 0 || version > 6) throw unsupportedVersion('TxnOffsetCommitRequest', version)
   const transactionalId = version >= 3 ? r.compactString() : r.string()
   const groupId = version >= 3 ? r.compactString() : r.string()
   const producerId = r.int64()
   const producerEpoch = r.int16()
-  const generationId = version >= 3 ? r.int32() : -1
+  const generationIdOrMemberEpoch = version >= 3 ? r.int32() : -1
   const memberId = version >= 3 ? r.compactString() : ''
   const groupInstanceId = version >= 3 ? r.compactNullableString() : null
   const topicsCount = readArrayLength(r, version >= 3)
@@ -146,7 +155,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
     groupId,
     producerId,
     producerEpoch,
-    generationId,
+    generationIdOrMemberEpoch,
     memberId,
     groupInstanceId,
     topics,
@@ -155,13 +164,14 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
 }
 
 function decodeTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTopic {
-  const name = version >= 3 ? r.compactString() : r.string()
+  const name = version >= 6 ? '' : version >= 3 ? r.compactString() : r.string()
+  const topicId = version >= 6 ? r.uuid() : ZERO_UUID
   const partitionsCount = readArrayLength(r, version >= 3)
   if (partitionsCount < 0) throw nullOnWire('TxnOffsetCommitRequestTopic', 'partitions')
   const partitions: TxnOffsetCommitRequestPartition[] = []
   for (let i = 0; i < partitionsCount; i++) partitions.push(decodeTxnOffsetCommitRequestPartition(r, version))
   const unknownTaggedFields = version >= 3 ? r.taggedFields() : undefined
-  return { name, partitions, unknownTaggedFields }
+  return { name, topicId, partitions, unknownTaggedFields }
 }
 
 function decodeTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestPartition {
@@ -181,7 +191,10 @@ export interface TxnOffsetCommitResponse {
 }
 
 export interface TxnOffsetCommitResponseTopic {
+  /** v0-5 */
   name: string
+  /** v6 */
+  topicId: string
   partitions: readonly TxnOffsetCommitResponsePartition[]
   /** Tagged fields this code does not know, kept so that re-encoding preserves them. */
   unknownTaggedFields?: UnknownTaggedField[]
@@ -207,6 +220,7 @@ export function createTxnOffsetCommitResponseTopic(
 ): TxnOffsetCommitResponseTopic {
   return {
     name: fields.name ?? '',
+    topicId: fields.topicId ?? ZERO_UUID,
     partitions: fields.partitions ?? [],
     unknownTaggedFields: fields.unknownTaggedFields,
   }
@@ -223,7 +237,7 @@ export function createTxnOffsetCommitResponsePartition(
 }
 
 export function encodeTxnOffsetCommitResponse(w: Writer, msg: TxnOffsetCommitResponse, version: number): void {
-  if (version < 0 || version > 5) throw unsupportedVersion('TxnOffsetCommitResponse', version)
+  if (version < 0 || version > 6) throw unsupportedVersion('TxnOffsetCommitResponse', version)
   w.int32(msg.throttleTimeMs)
   writeArrayLength(w, version >= 3, msg.topics.length)
   for (const item of msg.topics) encodeTxnOffsetCommitResponseTopic(w, item, version)
@@ -232,8 +246,9 @@ export function encodeTxnOffsetCommitResponse(w: Writer, msg: TxnOffsetCommitRes
 }
 
 function encodeTxnOffsetCommitResponseTopic(w: Writer, msg: TxnOffsetCommitResponseTopic, version: number): void {
-  if (version >= 3) w.compactString(msg.name)
-  else w.string(msg.name)
+  if (version >= 3 && version <= 5) w.compactString(msg.name)
+  else if (version <= 2) w.string(msg.name)
+  if (version >= 6) w.uuid(msg.topicId)
   writeArrayLength(w, version >= 3, msg.partitions.length)
   for (const item of msg.partitions) encodeTxnOffsetCommitResponsePartition(w, item, version)
   if (version >= 3) writeTaggedFields(w, msg.unknownTaggedFields)
@@ -252,7 +267,7 @@ function encodeTxnOffsetCommitResponsePartition(
 }
 
 export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommitResponse {
-  if (version < 0 || version > 5) throw unsupportedVersion('TxnOffsetCommitResponse', version)
+  if (version < 0 || version > 6) throw unsupportedVersion('TxnOffsetCommitResponse', version)
   const throttleTimeMs = r.int32()
   const topicsCount = readArrayLength(r, version >= 3)
   if (topicsCount < 0) throw nullOnWire('TxnOffsetCommitResponse', 'topics')
@@ -263,7 +278,8 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
 }
 
 function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTopic {
-  const name = version >= 3 ? r.compactString() : r.string()
+  const name = version >= 6 ? '' : version >= 3 ? r.compactString() : r.string()
+  const topicId = version >= 6 ? r.uuid() : ZERO_UUID
   const partitionsCount = readArrayLength(r, version >= 3)
   if (partitionsCount < 0) throw nullOnWire('TxnOffsetCommitResponseTopic', 'partitions')
   const partitions: TxnOffsetCommitResponsePartition[] = []
@@ -271,7 +287,7 @@ function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffs
     partitions.push(decodeTxnOffsetCommitResponsePartition(r, version))
   }
   const unknownTaggedFields = version >= 3 ? r.taggedFields() : undefined
-  return { name, partitions, unknownTaggedFields }
+  return { name, topicId, partitions, unknownTaggedFields }
 }
 
 function decodeTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponsePartition {
@@ -285,7 +301,7 @@ export const txnOffsetCommitApi: ApiDescriptor<TxnOffsetCommitRequest, TxnOffset
   key: 28,
   name: 'TxnOffsetCommit',
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   flexibleFrom: 3,
   latestVersionUnstable: false,
   requestHeaderVersion: (version) => (version >= 3 ? 2 : 1),
