@@ -123,6 +123,8 @@ export class Fetcher {
   readonly #busyNodes = new Set<number>()
   readonly #nodeRetryAt = new Map<number, number>()
   readonly #nodeFailures = new Map<number, number>()
+  /** Brokers held back while their buffered records are handed out: since when (ms). */
+  readonly #drainingSince = new Map<number, number>()
   #metadataRetryAt = 0
   #metadataRefreshes = 0
   #scheduled = false
@@ -233,7 +235,21 @@ export class Fetcher {
     // fetchMaxWaitMs. Waiting for the buffer to drain (the application takes a response's records
     // in microseconds to milliseconds) keeps every partition in every fetch (Java KAFKA-17182,
     // franz-go's one buffered fetch per source); the drain wakes this pass.
-    for (const node of draining) byNode.delete(node)
+    //
+    // The hold is bounded: records that sit in the buffer longer than a long poll are not being
+    // taken promptly (a slow handler on a large backlog, with other workers idle), and holding the
+    // broker's other partitions behind them would cost more than the long poll those records'
+    // partition may wait for once drained. Past that, the fetch goes out without them.
+    for (const node of draining) {
+      const since = this.#drainingSince.get(node)
+      if (since === undefined) this.#drainingSince.set(node, now)
+      const releaseAt = (since ?? now) + this.#deps.options.fetchMaxWaitMs
+      if (now < releaseAt) {
+        byNode.delete(node)
+        nextRetry = Math.min(nextRetry, releaseAt)
+      }
+    }
+    for (const node of this.#drainingSince.keys()) if (!draining.has(node)) this.#drainingSince.delete(node)
     const { fetchMaxBytes, fetchMaxWaitMs } = this.#deps.options
     for (const [node, states] of byNode) {
       const free = buffer.freeBytes

@@ -3,8 +3,9 @@
  * Kafka's (answered when data arrives for a partition of the fetch session, else at maxWaitMs):
  * an idle consumer gets a new record at once on any partition, with 3 or 120 partitions, because
  * no partition leaves the session while its data is buffered; a paused partition's buffered data
- * does not hold the others back; a fetch sent while a position is still being looked up comes
- * back in time for that partition to join the next one.
+ * does not hold the others back, nor for longer than a long poll does a slow handler's backlog;
+ * a fetch sent while a position is still being looked up comes back in time for that partition
+ * to join the next one.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Cluster } from '../../../src/cluster/cluster.js'
@@ -72,10 +73,14 @@ function running(c: Consumer<string | null, string | null>, onMessage: (m: Messa
 
 /** Appends one record to `partition` and resolves with how long the consumer took to get it. */
 async function deliveryMs(log: FakeLog, received: readonly Message[], partition: number): Promise<number> {
-  const before = received.length
+  const offset = log.endOffset(partition)
   const start = Date.now()
   await log.append(partition, 1)
-  await waitFor(() => received.length > before, { timeoutMs: LONG_POLL_MS * 2, intervalMs: 2, message: `record on partition ${partition}` })
+  await waitFor(() => received.some((m) => m.partition === partition && m.offset === offset), {
+    timeoutMs: LONG_POLL_MS * 2,
+    intervalMs: 2,
+    message: `record ${offset} on partition ${partition}`,
+  })
   return Date.now() - start
 }
 
@@ -121,6 +126,31 @@ describe('an idle consumer on many partitions', () => {
     expect(c.metrics().bufferedBytes).toBeGreaterThan(0)
     expect(await deliveryMs(log, received, 1)).toBeLessThan(PROMPT_MS)
     expect(received.map((m) => `${m.partition}@${m.offset}`)).toEqual(['0@0', '1@0'])
+  })
+})
+
+describe('a slow handler', () => {
+  it("holds back its broker's other partitions for at most a long poll", async () => {
+    const log = served(2)
+    await log.append(0, 60)
+    const waitMs = 300
+    // Five records a chunk, 50 ms each: partition 0's backlog takes 3 s to work through.
+    const c = consumer({ fetchMaxWaitMs: waitMs, maxPollRecords: 5 })
+    assignAll(c, 2)
+    const received: Message[] = []
+    const running = c.run({
+      partitionsConsumedConcurrently: 2,
+      eachMessage: async (m) => {
+        received.push(m)
+        if (m.partition === 0) await new Promise((resolve) => setTimeout(resolve, 50))
+      },
+    })
+    await waitFor(() => received.length > 0, { timeoutMs: 5_000, intervalMs: 5, message: 'backlog started' })
+    const ms = await deliveryMs(log, received, 1)
+    expect(ms).toBeLessThan(1_500)
+    expect(received.filter((m) => m.partition === 0).length).toBeLessThan(60)
+    await c.stop()
+    await running
   })
 })
 
