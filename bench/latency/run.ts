@@ -8,7 +8,7 @@
  *   npm run bench:latency
  *   BENCH_CLIENTS=kafkats,confluent BENCH_SCENARIOS=6x5000 BENCH_SECONDS=10 npm run bench:latency
  *
- * See bench/README.md ("Latency"). Writes bench/results/latency-<timestamp>.json and .svg.
+ * See bench/latency/README.md. Writes bench/results/latency-<timestamp>.json and .svg.
  */
 
 import { execFileSync } from 'node:child_process'
