@@ -16,6 +16,7 @@ import { findCoordinatorApi } from '../protocol/messages/find-coordinator.js'
 import { metadataApi, type MetadataResponse } from '../protocol/messages/metadata.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import type { BackoffOptions } from '../util/backoff.js'
+import { BootstrapCheck, type HostLookup } from './bootstrap-check.js'
 import { MetadataCache, type MetadataChanges } from './metadata-cache.js'
 import { retry } from './retry.js'
 
@@ -49,6 +50,8 @@ export interface ClusterOptions {
   socketFactory?: SocketFactory
   /** Runs after ApiVersions on every new connection: SASL authentication plugs in here. */
   authenticate?: (connection: Connection, versions: BrokerVersions) => Promise<void>
+  /** Resolves bootstrap host names (default: the system resolver); tests replace it. */
+  lookup?: HostLookup
 }
 
 export interface SendToOptions {
@@ -71,6 +74,7 @@ export class Cluster {
   readonly pool: ConnectionPool
   readonly options: ClusterOptions
   readonly #bootstrap: readonly BrokerEndpoint[]
+  readonly #bootstrapCheck: BootstrapCheck
   // Versions are negotiated per connection; the last ones seen per address serve diagnostics.
   readonly #versions = new WeakMap<Connection, BrokerVersions>()
   readonly #lastVersions = new Map<string, BrokerVersions>()
@@ -87,6 +91,7 @@ export class Cluster {
     this.options = options
     if (options.brokers.length === 0) throw new KafkaConfigError('brokers: at least one bootstrap server is required')
     this.#bootstrap = options.brokers.map(parseBrokerAddress)
+    this.#bootstrapCheck = new BootstrapCheck(this.#bootstrap, options.connectionTimeoutMs, options.lookup)
     this.pool = new ConnectionPool({
       connection: {
         connectionTimeoutMs: options.connectionTimeoutMs,
@@ -152,7 +157,7 @@ export class Cluster {
 
   #anyEndpoint(): BrokerEndpoint {
     const known = [...this.metadata.brokers.values()]
-    const candidates = known.length > 0 ? known : this.#bootstrap
+    const candidates = known.length > 0 ? known : (this.#bootstrapCheck.usable ?? this.#bootstrap)
     // Prefer a broker we already talk to, then one whose last connection attempt did not fail;
     // spread first contacts at random so clients do not all pick the first bootstrap server.
     const connected = candidates.find((b) => this.pool.isConnected(b))
@@ -165,6 +170,11 @@ export class Cluster {
   /** An open, negotiated connection to a target. */
   async connectionTo(target: BrokerTarget, purpose: ConnectionPurpose = 'default'): Promise<Connection> {
     if (this.#closed) throw new KafkaStateError('the Kafka client is closed')
+    // Before the first metadata only the bootstrap list is known: it must name a real address,
+    // or the call fails now instead of retrying a name that does not exist until its deadline.
+    if (this.#bootstrapCheck.usable === undefined && this.metadata.brokers.size === 0 && typeof target === 'string') {
+      await this.#bootstrapCheck.check()
+    }
     return this.pool.get(this.endpointOf(target), purpose)
   }
 
