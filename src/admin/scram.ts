@@ -5,18 +5,14 @@
  * derives the stored and server keys.
  */
 
-import { pbkdf2, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { KafkaBrokerError, KafkaConfigError, type KafkaError } from '../errors.js'
 import { alterUserScramCredentialsApi } from '../protocol/messages/alter-user-scram-credentials.js'
 import { describeUserScramCredentialsApi } from '../protocol/messages/describe-user-scram-credentials.js'
+import { SCRAM_MECHANISMS, ScramMechanism, scramSaltedPassword } from '../network/sasl/scram-credentials.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
 
-/** The SCRAM mechanisms Kafka supports, by their SASL names. */
-export const ScramMechanism = {
-  SCRAM_SHA_256: 'SCRAM-SHA-256',
-  SCRAM_SHA_512: 'SCRAM-SHA-512',
-} as const
-export type ScramMechanism = (typeof ScramMechanism)[keyof typeof ScramMechanism]
+export { ScramMechanism, scramSaltedPassword }
 
 /** A user's credential for one mechanism. */
 export interface ScramCredentialInfo {
@@ -62,29 +58,8 @@ const DEFAULT_ITERATIONS = 4096
 // an absurd count would keep this process busy for nothing.
 const MAX_ITERATIONS = 16384
 
-const MECHANISMS: Readonly<Record<ScramMechanism, { code: number; hash: 'sha256' | 'sha512'; length: number }>> = {
-  'SCRAM-SHA-256': { code: 1, hash: 'sha256', length: 32 },
-  'SCRAM-SHA-512': { code: 2, hash: 'sha512', length: 64 },
-}
 
-const MECHANISM_BY_CODE = new Map(Object.entries(MECHANISMS).map(([name, m]) => [m.code, name as ScramMechanism]))
-
-/**
- * SaltedPassword := Hi(Normalize(password), salt, i) of RFC 5802, with the mechanism's HMAC. Hi is
- * PBKDF2 with an output as long as the hash. Kafka's normalization is plain UTF-8 encoding.
- */
-export function scramSaltedPassword(
-  mechanism: ScramMechanism,
-  password: string | Uint8Array,
-  salt: Uint8Array,
-  iterations: number,
-): Promise<Uint8Array> {
-  const m = MECHANISMS[mechanism]
-  if (m === undefined) return Promise.reject(new KafkaConfigError(`mechanism: ${JSON.stringify(mechanism)} is not a SCRAM mechanism`))
-  return new Promise((resolve, reject) => {
-    pbkdf2(password, salt, iterations, m.length, m.hash, (error, key) => (error === null ? resolve(new Uint8Array(key)) : reject(error)))
-  })
-}
+const MECHANISM_BY_CODE = new Map(Object.entries(SCRAM_MECHANISMS).map(([name, m]) => [m.code, name as ScramMechanism]))
 
 /**
  * A random salt as Kafka's Java admin makes one: a uniformly random 130-bit number written in base
@@ -199,9 +174,9 @@ export async function alterUserScramCredentials(
 // Checks an alteration and computes its salted password. Messages name the user and field, never
 // the password.
 async function prepare(a: UserScramCredentialAlteration): Promise<Prepared> {
-  const m = MECHANISMS[a.mechanism]
+  const m = SCRAM_MECHANISMS[a.mechanism]
   if (m === undefined) {
-    throw new KafkaConfigError(`user ${a.user}: mechanism ${JSON.stringify(a.mechanism)} is not one of ${Object.keys(MECHANISMS).join(', ')}`)
+    throw new KafkaConfigError(`user ${a.user}: mechanism ${JSON.stringify(a.mechanism)} is not one of ${Object.keys(SCRAM_MECHANISMS).join(', ')}`)
   }
   if (a.op === 'delete') return { kind: 'delete', name: a.user, mechanism: m.code }
   const op: string = a.op

@@ -5,14 +5,10 @@
  */
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { scramSaltedPassword, type ScramMechanism as ScramMechanismName } from '../../admin/scram.js'
 import { KafkaAuthenticationError } from '../../errors.js'
+import { SCRAM_MECHANISMS, scramSaltedPassword, type ScramMechanism as ScramMechanismName } from './scram-credentials.js'
 import type { SaslContext, SaslMechanism, SaslSession, SaslStep } from './mechanism.js'
 
-const HASHES: Readonly<Record<ScramMechanismName, 'sha256' | 'sha512'>> = {
-  'SCRAM-SHA-256': 'sha256',
-  'SCRAM-SHA-512': 'sha512',
-}
 // Kafka's bounds for both mechanisms; a server asking for fewer iterations weakens the password hash.
 const MIN_ITERATIONS = 4096
 const MAX_ITERATIONS = 16384
@@ -89,7 +85,7 @@ class ScramSession implements SaslSession {
     if (!Number.isInteger(iterations) || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
       throw this.#error(`the iteration count ${String(fields.get('i'))} is outside ${MIN_ITERATIONS}..${MAX_ITERATIONS}`)
     }
-    const hash = HASHES[this.#mechanism]
+    const hash = SCRAM_MECHANISMS[this.#mechanism].hash
     const salted = await scramSaltedPassword(this.#mechanism, this.#password, Buffer.from(salt, 'base64'), iterations)
     const withoutProof = `c=biws,r=${nonce}`
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`
