@@ -18,6 +18,15 @@ import type { DataRecordBatch, TimestampType } from '../protocol/record-batch.js
 import type { KafkaRecord, RecordHeader } from '../protocol/record.js'
 import { bufferSerde, type Deserializer } from '../serde/serde.js'
 import type { MessageBuilder } from './completed-fetch.js'
+import {
+  checkCommitArgument,
+  checkCommitOffsets,
+  checkRunArgument,
+  checkSeekTarget,
+  checkSubscribeArgument,
+  checkTopicPartition,
+  checkTopicPartitions,
+} from './argument-checks.js'
 import { KafkaDeserializationError } from './errors.js'
 import { FetchBuffer } from './fetch-buffer.js'
 import { Fetcher } from './fetcher.js'
@@ -280,6 +289,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    */
   async subscribe(options: SubscribeOptions): Promise<void> {
     this.#assertOpen()
+    checkSubscribeArgument(options)
     const groupId = this.#options.groupId
     if (groupId === null) throw new KafkaConfigError('subscribe: a groupId is required; use assign() to consume without a group')
     if (this.#mode === 'assign') throw new KafkaStateError('subscribe: this consumer uses assign(); call assign([]) first')
@@ -314,11 +324,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   assign(partitions: readonly AssignedPartition[]): void {
     this.#assertOpen()
     if (this.#mode === 'subscribe') throw new KafkaStateError('assign: this consumer is subscribed; unsubscribe() first')
-    for (const p of partitions) {
-      if (typeof p?.topic !== 'string' || p.topic === '' || !Number.isInteger(p.partition) || p.partition < 0) {
-        throw new KafkaConfigError(`assign: ${JSON.stringify(p)} is not a { topic, partition }`)
-      }
-    }
+    // Everything is checked before the assignment changes.
+    checkTopicPartitions('assign', partitions)
+    for (const p of partitions) if (p.offset !== undefined) checkSeekTarget('assign', p.offset)
     const { removed } = this.#subscriptions.set(partitions)
     this.#commitRemoved(removed)
     for (const p of partitions) {
@@ -361,6 +369,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * authorization), or a fatal group error.
    */
   async run(options: RunOptions<K, V>): Promise<void> {
+    checkRunArgument(options)
     const workers = options.partitionsConsumedConcurrently ?? 1
     if (!Number.isInteger(workers) || workers < 1) {
       throw new KafkaConfigError('partitionsConsumedConcurrently: expected a whole number >= 1')
@@ -452,12 +461,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
 
   /** Moves partitions to their first offset (resolved lazily, Java `seekToBeginning`). */
   seekToBeginning(partitions: readonly TopicPartition[] = this.assignment()): void {
+    checkTopicPartitions('seekToBeginning', partitions)
     for (const tp of partitions) this.#seekState(this.#owned(tp, 'seekToBeginning'), 'earliest')
     this.#kick()
   }
 
   /** Moves partitions to their end offset (resolved lazily, Java `seekToEnd`). */
   seekToEnd(partitions: readonly TopicPartition[] = this.assignment()): void {
+    checkTopicPartitions('seekToEnd', partitions)
     for (const tp of partitions) this.#seekState(this.#owned(tp, 'seekToEnd'), 'latest')
     this.#kick()
   }
@@ -519,12 +530,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
 
   /** Stops fetching partitions; they stay assigned and keep their position and buffered records. */
   pause(partitions: readonly TopicPartition[]): void {
+    checkTopicPartitions('pause', partitions)
     for (const tp of partitions) this.#owned(tp, 'pause').paused = true
     this.#kick()
   }
 
   /** Resumes paused partitions. */
   resume(partitions: readonly TopicPartition[]): void {
+    checkTopicPartitions('resume', partitions)
     for (const tp of partitions) this.#owned(tp, 'resume').paused = false
     this.#kick()
   }
@@ -546,6 +559,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   async commit(offsets?: ConsumerMessage<K, V> | readonly CommitOffset[]): Promise<void> {
     this.#assertOpen()
     this.#requireGroup('commit')
+    checkCommitArgument(offsets)
+    checkCommitOffsets(offsets)
     let entries: CommitEntry[]
     if (offsets === undefined) {
       entries = this.#processedEntries(this.#subscriptions.all())
@@ -762,6 +777,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   }
 
   #seekState(state: PartitionState, target: SeekTarget): void {
+    checkSeekTarget('seek', target)
     if (target === 'earliest' || target === 'latest') {
       this.#subscriptions.requestReset(state, target)
     } else if (typeof target === 'object' && target !== null) {
@@ -777,6 +793,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   }
 
   #owned(tp: TopicPartition, what: string): PartitionState {
+    checkTopicPartition(what, tp)
     const state = this.#subscriptions.get(tp.topic, tp.partition)
     if (state === undefined) throw new KafkaStateError(`${what}: ${tp.topic}-${tp.partition} is not assigned to this consumer`)
     return state
