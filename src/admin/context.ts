@@ -6,10 +6,11 @@
 
 import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
 import { retry } from '../cluster/retry.js'
-import { KafkaBrokerError, KafkaError, KafkaTimeoutError } from '../errors.js'
+import { KafkaBrokerError, KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { errorCodeInfo } from '../protocol/error-codes.js'
 import { backoffMs } from '../util/backoff.js'
+import { describeValue, durationOption } from '../util/options.js'
 
 /** Options every admin call takes. */
 export interface AdminCallOptions {
@@ -34,7 +35,11 @@ export class AdminContext {
 
   /** Absolute deadline of a call. */
   deadline(options: AdminCallOptions | undefined): number {
-    return Date.now() + (options?.timeoutMs ?? this.defaultTimeoutMs)
+    // Every call starts here: a NaN deadline would never pass, and the call would retry forever.
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new KafkaConfigError(`call options: expected an object, got ${describeValue(options)}`)
+    }
+    return Date.now() + durationOption('timeoutMs', options?.timeoutMs, this.defaultTimeoutMs, 1)
   }
 
   /** Milliseconds left before a deadline, at least 1, for a request's own timeout field. */

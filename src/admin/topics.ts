@@ -2,12 +2,14 @@
  * Topic administration: create, delete, list, describe, add partitions.
  */
 
-import { KafkaBrokerError, KafkaTimeoutError, type KafkaError } from '../errors.js'
+import { KafkaBrokerError, KafkaConfigError, KafkaTimeoutError, type KafkaError } from '../errors.js'
 import { createPartitionsApi } from '../protocol/messages/create-partitions.js'
 import { createTopicsApi } from '../protocol/messages/create-topics.js'
 import { deleteTopicsApi } from '../protocol/messages/delete-topics.js'
 import type { MetadataResponse } from '../protocol/messages/metadata.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
+import { describeValue } from '../util/options.js'
+import { checkCount, checkEntries, checkNames } from './argument-checks.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
 
 /** A topic to create. */
@@ -79,6 +81,7 @@ export async function createTopics(
   options: CreateTopicsOptions = {},
 ): Promise<CreateTopicResult[]> {
   const deadline = ctx.deadline(options)
+  checkNewTopics(topics)
   const byName = new Map(topics.map((t) => [t.topic, t]))
   const results = await ctx.perResource<string, CreateTopicResult>(
     [...byName.keys()],
@@ -123,6 +126,39 @@ export async function createTopics(
   if (options.validateOnly === true || options.waitForLeaders === false) return ordered
   const created = ordered.filter((r) => r.error === null).map((r) => r.topic)
   return withLeaderWait(ctx, ordered, created, deadline)
+}
+
+function checkNewTopics(topics: unknown): void {
+  checkEntries('createTopics', topics, 'topic')
+  for (const t of topics) {
+    const name = t.topic as string
+    checkCount('createTopics', `numPartitions of ${name}`, t.numPartitions, 1, 0x7fffffff, -1)
+    checkCount('createTopics', `replicationFactor of ${name}`, t.replicationFactor, 1, 0x7fff, -1)
+    if (t.replicaAssignment !== undefined) {
+      if (!Array.isArray(t.replicaAssignment)) {
+        throw new KafkaConfigError(`createTopics: replicaAssignment of ${name} must be an array, got ${describeValue(t.replicaAssignment)}`)
+      }
+      for (const a of t.replicaAssignment as ReadonlyArray<{ partition?: unknown; replicas?: unknown } | null>) {
+        if (typeof a !== 'object' || a === null) {
+          throw new KafkaConfigError(`createTopics: replicaAssignment of ${name} must hold { partition, replicas }, got ${describeValue(a)}`)
+        }
+        checkCount('createTopics', `replicaAssignment partition of ${name}`, a.partition, 0, 0x7fffffff)
+        if (!Array.isArray(a.replicas) || a.replicas.some((r) => typeof r !== 'number' || !Number.isInteger(r) || r < 0)) {
+          throw new KafkaConfigError(`createTopics: replicas of ${name} must be an array of broker ids, got ${describeValue(a.replicas)}`)
+        }
+      }
+    }
+    if (t.configs !== undefined) {
+      if (typeof t.configs !== 'object' || t.configs === null || Array.isArray(t.configs)) {
+        throw new KafkaConfigError(`createTopics: configs of ${name} must be an object of name → string, got ${describeValue(t.configs)}`)
+      }
+      for (const [key, value] of Object.entries(t.configs)) {
+        if (typeof value !== 'string') {
+          throw new KafkaConfigError(`createTopics: config ${key} of ${name} must be a string, got ${describeValue(value)}`)
+        }
+      }
+    }
+  }
 }
 
 function missing(topic: string): CreateTopicResult {
@@ -172,6 +208,7 @@ export async function deleteTopics(
   options: AdminCallOptions = {},
 ): Promise<TopicResult[]> {
   const deadline = ctx.deadline(options)
+  checkNames('deleteTopics', topics, 'topic name')
   const results = await ctx.perResource<string, TopicResult>(
     topics,
     async (pending) => {
@@ -212,8 +249,10 @@ export async function listTopics(
 export async function describeTopics(
   ctx: AdminContext,
   topics: readonly string[],
-  _options: AdminCallOptions = {},
+  options: AdminCallOptions = {},
 ): Promise<TopicDescription[]> {
+  ctx.deadline(options)
+  checkNames('describeTopics', topics, 'topic name')
   const response: MetadataResponse = await ctx.cluster.fetchMetadata(topics)
   ctx.cluster.applyMetadata(response, topics)
   const byName = new Map(response.topics.map((t) => [t.name, t]))
@@ -248,6 +287,8 @@ export async function createPartitions(
   options: AdminCallOptions & { validateOnly?: boolean } = {},
 ): Promise<TopicResult[]> {
   const deadline = ctx.deadline(options)
+  checkEntries('createPartitions', requests, 'topic')
+  for (const r of requests) checkCount('createPartitions', `count of ${String(r.topic)}`, r.count ?? NaN, 1, 0x7fffffff)
   const byName = new Map(requests.map((r) => [r.topic, r]))
   const results = await ctx.perResource<string, TopicResult>(
     [...byName.keys()],

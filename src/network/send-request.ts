@@ -3,6 +3,7 @@
  * and decodes the response with the same API descriptor.
  */
 
+import { KafkaConfigError, KafkaError } from '../errors.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/header.js'
 import type { Connection } from './connection.js'
@@ -22,7 +23,7 @@ export async function sendRequest<Req, Res>(
   options: SendOptions,
 ): Promise<Res> {
   const frame = await connection.request(
-    (correlationId) => encodeRequestFrame(api, version, correlationId, options.clientId, body),
+    (correlationId) => encode(api, version, correlationId, options.clientId, body),
     { timeoutMs: options.timeoutMs },
   )
   // Only requests sent with expectResponse=false resolve to null.
@@ -38,7 +39,26 @@ export async function sendOneWay<Req, Res>(
   options: SendOptions,
 ): Promise<void> {
   await connection.request(
-    (correlationId) => encodeRequestFrame(api, version, correlationId, options.clientId, body),
+    (correlationId) => encode(api, version, correlationId, options.clientId, body),
     { expectResponse: false },
   )
+}
+
+// A request field of the wrong type (a number where a name goes, NaN where a count goes) fails
+// in the encoder with a TypeError or RangeError; say which request, as a typed error that is not
+// retried, since sending it again cannot help.
+function encode<Req, Res>(
+  api: ApiDescriptor<Req, Res>,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: Req,
+): Buffer {
+  try {
+    return encodeRequestFrame(api, version, correlationId, clientId, body)
+  } catch (error) {
+    if (error instanceof KafkaError) throw error
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new KafkaConfigError(`${api.name} request: a field has a value that cannot be sent (${reason})`)
+  }
 }

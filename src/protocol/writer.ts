@@ -41,6 +41,7 @@ export class Writer {
   }
 
   int8(v: number): this {
+    if (!Number.isInteger(v)) throw notAnInteger('int8', v)
     this.#ensure(1)
     this.#buf.writeInt8(v, this.#pos)
     this.#pos += 1
@@ -58,6 +59,7 @@ export class Writer {
   }
 
   int16(v: number): this {
+    if (!Number.isInteger(v)) throw notAnInteger('int16', v)
     this.#ensure(2)
     this.#buf.writeInt16BE(v, this.#pos)
     this.#pos += 2
@@ -72,6 +74,7 @@ export class Writer {
   }
 
   int32(v: number): this {
+    if (!Number.isInteger(v)) throw notAnInteger('int32', v)
     this.#ensure(4)
     this.#buf.writeInt32BE(v, this.#pos)
     this.#pos += 4
@@ -266,4 +269,10 @@ export class Writer {
     this.#buf.set(v, at)
     return this
   }
+}
+
+// Buffer writes NaN and fractions as whatever they truncate to (NaN as 0): a NaN partition
+// would go out as partition 0. Refuse it; the request path turns this into a typed error.
+function notAnInteger(type: string, v: number): RangeError {
+  return new RangeError(`${type} field: ${String(v)} is not a whole number`)
 }
