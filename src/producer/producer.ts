@@ -239,6 +239,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * delivered).
    */
   async sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
+    this.#assertOpen()
     if (!Array.isArray(records)) {
       throw new KafkaRecordError(`sendBatch: expected an array of records, got ${describeValue(records)}`, {
         code: -1,

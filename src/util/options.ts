@@ -131,7 +131,7 @@ export function checkOptionNames(
 /**
  * The known name closest to `name`, or undefined when none is close enough to be a likely typo.
  * Names are compared without case and punctuation first (Java's `linger.ms`, `LINGER_MS`), then by
- * edit distance, allowing about one edit per four characters.
+ * edit distance, allowing two edits (a dropped `Ms`) or about one per four characters.
  */
 export function closestName(name: string, known: readonly string[]): string | undefined {
   const wanted = normalize(name)
@@ -144,7 +144,7 @@ export function closestName(name: string, known: readonly string[]): string | un
       bestDistance = distance
     }
   }
-  const allowed = Math.max(1, Math.floor(wanted.length / 4))
+  const allowed = Math.max(2, Math.floor(wanted.length / 4))
   return bestDistance <= allowed ? best : undefined
 }
 
