@@ -28,14 +28,17 @@ const kafka = new Kafka({ clientId: 'compat-smoke', brokers })
 const admin = kafka.admin()
 let hasConsumerGroupProtocol = false
 
-/** Which optional APIs the broker advertises, asked over a plain connection. */
-async function brokerApis(): Promise<Set<number>> {
+/**
+ * Whether the broker runs KIP-848 consumer groups: it advertises ConsumerGroupHeartbeat and has
+ * finalized group.version 1 or higher (3.9 advertises the API but keeps the protocol disabled).
+ */
+async function offersConsumerGroupProtocol(): Promise<boolean> {
   const [host, port] = (brokers[0] as string).split(':') as [string, string]
   const connection = new Connection({ host, port: Number(port), requestTimeoutMs: 30_000 })
   await connection.connect()
   try {
     const versions = await negotiateApiVersions(connection, { clientId: 'compat-smoke', softwareName: 'kafkats', softwareVersion: '0' })
-    return new Set(Object.values(ApiKey).filter((key) => versions.range(key) !== undefined))
+    return versions.range(ApiKey.ConsumerGroupHeartbeat) !== undefined && versions.feature('group.version') >= 1
   } finally {
     connection.close()
   }
@@ -58,7 +61,7 @@ async function latestOffsets(topic: string, partitions: number, isolation: 'read
 }
 
 beforeAll(async () => {
-  hasConsumerGroupProtocol = (await brokerApis()).has(ApiKey.ConsumerGroupHeartbeat)
+  hasConsumerGroupProtocol = await offersConsumerGroupProtocol()
 })
 
 afterAll(() => kafka.close())
