@@ -3,6 +3,7 @@
  * 127.0.0.1, its command-line tools, and kcat.
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const SINGLE_BOOTSTRAP = `127.0.0.1:${process.env.KAFKATS_SINGLE_PORT ?? '9092'}`
@@ -36,6 +37,19 @@ export interface CommandOptions {
 export { waitFor, type WaitForOptions } from './wait-for.js'
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/kafka-local.sh', import.meta.url))
+
+/** The release scripts/kafka-local.sh runs when KAFKA_VERSION is not set, read from the script itself. */
+export function defaultKafkaVersion(): string {
+  const match = /^readonly KAFKA_VERSION=\$\{KAFKA_VERSION:-(\d+\.\d+\.\d+)\}$/m.exec(readFileSync(SCRIPT, 'utf8'))
+  if (match?.[1] === undefined) throw new Error('scripts/kafka-local.sh has no default KAFKA_VERSION line')
+  return match[1]
+}
+
+/** The Kafka release of the local brokers under test: KAFKA_VERSION, else the script's default. */
+export function kafkaVersion(): string {
+  const explicit = process.env.KAFKA_VERSION
+  return explicit === undefined || explicit === '' ? defaultKafkaVersion() : explicit
+}
 
 const DEFAULT_TOOL_TIMEOUT_MS = 60_000
 // The script bounds its own waits (start 120 s, stop 30 s + SIGKILL); these only catch a hung script.
