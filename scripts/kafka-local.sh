@@ -18,7 +18,8 @@
 #                                                     section); prints KEY=VALUE lines: listeners, PEM paths
 #
 # Environment (all optional):
-#   KAFKA_VERSION                 Kafka release on Maven Central (default 4.3.1; 3.9.x also works)
+#   KAFKA_VERSION                 Kafka release on Maven Central (default 4.4.0, the release src/protocol is
+#                                 generated from; 3.9.x and 4.x also work: scripts/compat.sh runs the tests on them)
 #   KAFKATS_KAFKA_CACHE           jar cache root (default $HOME/.cache/kafkats/kafka); one dir per version
 #   KAFKATS_KAFKA_WORK            data/log/pid dir (default ${TMPDIR:-/tmp}/kafkats-kafka)
 #   KAFKATS_MAVEN_REPO            Maven local repository to use instead of ~/.m2/repository
@@ -37,7 +38,7 @@
 #   KAFKATS_SECURE_PORT           first of the secured node's 4 ports (default 9692: SASL_PLAINTEXT, SSL, SASL_SSL, controller)
 set -euo pipefail
 
-readonly KAFKA_VERSION=${KAFKA_VERSION:-4.3.1}
+readonly KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
 readonly KAFKA_MAJOR=${KAFKA_VERSION%%.*}
 readonly CACHE_ROOT=${KAFKATS_KAFKA_CACHE:-$HOME/.cache/kafkats/kafka}
 readonly CACHE="$CACHE_ROOT/$KAFKA_VERSION"
@@ -61,7 +62,7 @@ readonly READY_LINE='Kafka Server started'
 die() { echo "kafka-local: $*" >&2; exit 1; }
 say() { echo "kafka-local: $*" >&2; }
 
-[[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_VERSION must look like 4.3.1, got '$KAFKA_VERSION'"
+[[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_VERSION must look like 4.4.0, got '$KAFKA_VERSION'"
 (( KAFKA_MAJOR >= 3 )) || die "Kafka $KAFKA_VERSION is not supported (KRaft from Maven jars needs 3.x or newer)"
 
 cluster_broker_port() { echo $(($1 * 100 + 9092 + CLUSTER_PORT_OFFSET)); }   # 9192, 9292, 9392
@@ -497,7 +498,8 @@ single_start() {
   if node_pid "$SINGLE_DIR" >/dev/null; then
     local running
     running=$(cat "$SINGLE_DIR/version" 2>/dev/null || echo unknown)
-    [[ $running == "$KAFKA_VERSION" ]] || die "a single node of Kafka $running is running; run single-stop first"
+    [[ $running == "$KAFKA_VERSION" ]] \
+      || die "a single node of Kafka $running is running, Kafka $KAFKA_VERSION was asked for: set KAFKA_VERSION=$running to use it, or run single-stop first"
     if wait_ready "$SINGLE_DIR"; then
       say "single node (Kafka $running) already running"
       single_bootstrap
