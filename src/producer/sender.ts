@@ -159,7 +159,12 @@ export class Sender {
     }
     if (this.#metadataRefreshWanted) {
       this.#metadataRefreshWanted = false
-      cluster.refreshMetadata().then(
+      // Name the topics this producer has records for: the cluster refreshes only its topics of
+      // interest, and a topic whose partitions were already cached (an admin on the same Kafka
+      // described it) was never added to them, so a dead leader would never be replaced.
+      const topics = new Set<string>()
+      for (const q of accumulator.nonEmptyQueues()) topics.add(q.topic)
+      cluster.refreshMetadata(topics).then(
         () => this.wake(),
         () => this.wake(),
       )
