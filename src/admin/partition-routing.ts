@@ -6,7 +6,7 @@
 import { KafkaBrokerError, KafkaError } from '../errors.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import type { AdminContext, ResourceError } from './context.js'
-
+import { ErrorCode } from '../protocol/error-codes.js'
 
 /** What a round learnt of one partition: its code decides whether it settles or goes again. */
 export interface PartitionOutcome<R> {
@@ -14,11 +14,6 @@ export interface PartitionOutcome<R> {
   message: string | null
   result: R
 }
-
-const UNKNOWN_TOPIC_OR_PARTITION = 3
-const LEADER_NOT_AVAILABLE = 5
-const NOT_LEADER_OR_FOLLOWER = 6
-
 
 /** Partitions without duplicates, keyed by {@link partitionKey}, in first-seen order. */
 export function uniquePartitions(partitions: readonly TopicPartition[]): Map<string, TopicPartition> {
@@ -44,7 +39,7 @@ export interface LeaderRoundOptions<R extends ResourceError> {
 /**
  * Sends a per-partition request to each partition's leader, one request per broker, in rounds of
  * {@link AdminContext.perResource}. A partition whose topic does not exist settles with
- * UNKNOWN_TOPIC_OR_PARTITION; one without a leader, or whose leader answered NOT_LEADER_OR_FOLLOWER
+ * ErrorCode.UNKNOWN_TOPIC_OR_PARTITION; one without a leader, or whose leader answered ErrorCode.NOT_LEADER_OR_FOLLOWER
  * or could not be reached, goes into the next round after a metadata refresh.
  */
 export async function sendToLeaders<R extends ResourceError>(
@@ -81,7 +76,7 @@ export async function sendToLeaders<R extends ResourceError>(
             const retry = e.retriable && options.brokerId === undefined
             for (const p of group) {
               outcomes.set(partitionKey(p.topic, p.partition), {
-                code: retry ? NOT_LEADER_OR_FOLLOWER : 0,
+                code: retry ? ErrorCode.NOT_LEADER_OR_FOLLOWER : 0,
                 message: e.message,
                 result: options.failed(p, e),
               })
@@ -95,13 +90,13 @@ export async function sendToLeaders<R extends ResourceError>(
               const e = new KafkaBrokerError(-1, `broker ${nodeId} did not answer for ${key}`)
               outcomes.set(key, { code: -1, message: e.message, result: options.failed(p, e) })
             } else if (options.brokerId !== undefined) {
-              // A pinned broker's answer is final, NOT_LEADER_OR_FOLLOWER included: asking it again
+              // A pinned broker's answer is final, ErrorCode.NOT_LEADER_OR_FOLLOWER included: asking it again
               // would get the same. Code 0 settles it; the result carries the error.
               outcomes.set(key, { ...outcome, code: 0 })
-            } else if (outcome.code === UNKNOWN_TOPIC_OR_PARTITION) {
+            } else if (outcome.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
               // The leader has not heard of a partition our metadata knows: it is brand new or
               // just moved. The next round decides with fresh metadata.
-              outcomes.set(key, { ...outcome, code: NOT_LEADER_OR_FOLLOWER })
+              outcomes.set(key, { ...outcome, code: ErrorCode.NOT_LEADER_OR_FOLLOWER })
             } else {
               outcomes.set(key, outcome)
             }
@@ -126,13 +121,13 @@ function leaderOf<R extends ResourceError>(
   const topic = ctx.cluster.metadata.topic(p.topic)
   const info = topic?.partitions[p.partition]
   if (topic === undefined || info === undefined) {
-    const e = new KafkaBrokerError(UNKNOWN_TOPIC_OR_PARTITION, `${p.topic} has no partition ${p.partition}`)
-    outcomes.set(key, { code: UNKNOWN_TOPIC_OR_PARTITION, message: e.message, result: failed(p, e) })
+    const e = new KafkaBrokerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${p.topic} has no partition ${p.partition}`)
+    outcomes.set(key, { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: e.message, result: failed(p, e) })
     return undefined
   }
   if (info.leader < 0) {
-    const e = new KafkaBrokerError(LEADER_NOT_AVAILABLE, `${key} has no leader right now`)
-    outcomes.set(key, { code: LEADER_NOT_AVAILABLE, message: e.message, result: failed(p, e) })
+    const e = new KafkaBrokerError(ErrorCode.LEADER_NOT_AVAILABLE, `${key} has no leader right now`)
+    outcomes.set(key, { code: ErrorCode.LEADER_NOT_AVAILABLE, message: e.message, result: failed(p, e) })
     return undefined
   }
   return info.leader

@@ -11,6 +11,7 @@ import { listTransactionsApi } from '../protocol/messages/list-transactions.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import { sendToLeaders, uniquePartitions, type PartitionOutcome } from './partition-routing.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 
 /** States of a transaction at its coordinator (Java `TransactionState`); values are the wire names. */
 export const TransactionState = {
@@ -166,9 +167,6 @@ export async function describeProducers(
   )
 }
 
-const COORDINATOR_NOT_AVAILABLE = 15
-const NOT_COORDINATOR = 16
-
 /**
  * Describes transactions, asking each transactional id's coordinator, in the order asked. An id
  * the coordinator does not know reports TRANSACTIONAL_ID_NOT_FOUND.
@@ -227,7 +225,7 @@ export async function describeTransactions(
             return
           }
           for (const s of response.transactionStates) {
-            if (s.errorCode === NOT_COORDINATOR || s.errorCode === COORDINATOR_NOT_AVAILABLE) {
+            if (s.errorCode === ErrorCode.NOT_COORDINATOR || s.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
               ctx.cluster.forgetCoordinator('transaction', s.transactionalId)
             }
             const error = resourceError(s.errorCode, null)
@@ -315,7 +313,7 @@ function asOutcome<R>(
 ): { code: number; message: string | null; result: R } {
   const e = error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error })
   // Retriable failures (connection loss, timeouts) go round again with a fresh coordinator lookup.
-  return { code: e.retriable ? COORDINATOR_NOT_AVAILABLE : e.code === 0 ? -1 : e.code, message: e.message, result: failed(id, e) }
+  return { code: e.retriable ? ErrorCode.COORDINATOR_NOT_AVAILABLE : e.code === 0 ? -1 : e.code, message: e.message, result: failed(id, e) }
 }
 
 function noAnswer(what: string): KafkaError {

@@ -19,7 +19,7 @@ import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaError, KafkaNetworkError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
-import { errorCodeInfo } from '../protocol/error-codes.js'
+import { errorCodeInfo, ErrorCode } from '../protocol/error-codes.js'
 import { offsetCommitApi } from '../protocol/messages/offset-commit.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { KafkaCommitFailedError } from './errors.js'
@@ -51,26 +51,16 @@ export interface OffsetCommitterDeps {
   readonly onConnection?: (connection: Connection) => void
 }
 
-const REQUEST_TIMED_OUT = 7
-const COORDINATOR_NOT_AVAILABLE = 15
-const NOT_COORDINATOR = 16
-const ILLEGAL_GENERATION = 22
-const UNKNOWN_MEMBER_ID = 25
-const REBALANCE_IN_PROGRESS = 27
-const FENCED_INSTANCE_ID = 82
-const FENCED_MEMBER_EPOCH = 110
-const STALE_MEMBER_EPOCH = 113
-
 /** Codes that mean "this member's generation is over": the membership must act, the commit fails. */
-const REJECTED = new Set([
-  ILLEGAL_GENERATION,
-  UNKNOWN_MEMBER_ID,
-  REBALANCE_IN_PROGRESS,
-  FENCED_INSTANCE_ID,
-  FENCED_MEMBER_EPOCH,
-  STALE_MEMBER_EPOCH,
+const REJECTED: ReadonlySet<number> = new Set([
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+  ErrorCode.REBALANCE_IN_PROGRESS,
+  ErrorCode.FENCED_INSTANCE_ID,
+  ErrorCode.FENCED_MEMBER_EPOCH,
+  ErrorCode.STALE_MEMBER_EPOCH,
 ])
-const COORDINATOR_MOVED = new Set([NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, REQUEST_TIMED_OUT])
+const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.REQUEST_TIMED_OUT])
 
 const noop = (): void => {}
 

@@ -23,14 +23,8 @@ import { offsetFetchApi, type OffsetFetchResponse } from '../protocol/messages/o
 import { offsetForLeaderEpochApi } from '../protocol/messages/offset-for-leader-epoch.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 
-const NONE = 0
-const LEADER_NOT_AVAILABLE = 5
-const NETWORK_EXCEPTION = 13
-const COORDINATOR_LOAD_IN_PROGRESS = 14
-const COORDINATOR_NOT_AVAILABLE = 15
-const NOT_COORDINATOR = 16
-const UNSTABLE_OFFSET_COMMIT = 88
 /** Java's CONSUMER_REPLICA_ID: the request comes from a consumer, not a follower. */
 const CONSUMER_REPLICA_ID = -1
 
@@ -141,7 +135,7 @@ export async function fetchCommittedOffsets(
       backoff: cluster.options.retryBackoff,
       what: `OffsetFetch for group ${JSON.stringify(groupId)}`,
       onRetriableError: (error) => {
-        if (error.code === NOT_COORDINATOR || error.code === COORDINATOR_NOT_AVAILABLE || error instanceof KafkaNetworkError) {
+        if (error.code === ErrorCode.NOT_COORDINATOR || error.code === ErrorCode.COORDINATOR_NOT_AVAILABLE || error instanceof KafkaNetworkError) {
           cluster.forgetCoordinator('group', groupId)
         }
       },
@@ -154,7 +148,7 @@ export async function fetchCommittedOffsets(
     const name = t.name !== '' ? t.name : t.topicId === undefined ? undefined : cluster.metadata.topicName(t.topicId)
     if (name === undefined) continue
     for (const p of t.partitions) {
-      if (p.errorCode !== NONE) throw new KafkaBrokerError(p.errorCode)
+      if (p.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(p.errorCode)
       result.set(
         partitionKey(name, p.partitionIndex),
         p.committedOffset >= 0n ? { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata } : null,
@@ -171,11 +165,11 @@ export async function fetchCommittedOffsets(
 function checkOffsetFetch(response: OffsetFetchResponse): void {
   const group = response.groups[0]
   const code = group?.errorCode ?? response.errorCode
-  if (code !== NONE) throw new KafkaBrokerError(code)
+  if (code !== ErrorCode.NONE) throw new KafkaBrokerError(code)
   for (const t of group?.topics ?? response.topics) {
     for (const p of t.partitions) {
       // Retriable: a transaction's offsets are pending (KIP-447), or the coordinator is loading.
-      if (p.errorCode === UNSTABLE_OFFSET_COMMIT || p.errorCode === COORDINATOR_LOAD_IN_PROGRESS) {
+      if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT || p.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
         throw new KafkaBrokerError(p.errorCode)
       }
     }
@@ -208,7 +202,7 @@ function failed(errorCode: number): LeaderAnswer {
   return { errorCode, offset: -1n, leaderEpoch: -1, timestamp: -1n }
 }
 
-/** Sends one request per leader; partitions without a known leader answer LEADER_NOT_AVAILABLE. */
+/** Sends one request per leader; partitions without a known leader answer ErrorCode.LEADER_NOT_AVAILABLE. */
 async function perLeader<Q extends TopicPartition>(
   cluster: Cluster,
   queries: readonly Q[],
@@ -219,7 +213,7 @@ async function perLeader<Q extends TopicPartition>(
   for (const q of queries) {
     const info = cluster.metadata.partition(q.topic, q.partition)
     if (info === undefined || info.leader < 0) {
-      out.set(partitionKey(q.topic, q.partition), failed(LEADER_NOT_AVAILABLE))
+      out.set(partitionKey(q.topic, q.partition), failed(ErrorCode.LEADER_NOT_AVAILABLE))
       continue
     }
     const list = byLeader.get(info.leader)
@@ -233,12 +227,12 @@ async function perLeader<Q extends TopicPartition>(
       try {
         answers = await ask(leader, list, epochOf)
       } catch (error) {
-        const code = error instanceof KafkaBrokerError ? error.code : NETWORK_EXCEPTION
+        const code = error instanceof KafkaBrokerError ? error.code : ErrorCode.NETWORK_EXCEPTION
         answers = new Map(list.map((q) => [partitionKey(q.topic, q.partition), failed(code)]))
       }
       for (const q of list) {
         const key = partitionKey(q.topic, q.partition)
-        out.set(key, answers.get(key) ?? failed(LEADER_NOT_AVAILABLE))
+        out.set(key, answers.get(key) ?? failed(ErrorCode.LEADER_NOT_AVAILABLE))
       }
     }),
   )

@@ -21,6 +21,7 @@ import {
 } from './offset-lookup.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { PartitionState, ResetStrategy, SubscriptionState } from './subscription-state.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 
 export interface PositionResolverDeps {
   readonly cluster: Cluster
@@ -36,9 +37,6 @@ export interface PositionResolverDeps {
   /** Some partitions got a position (or failed): the fetcher may have work. */
   readonly onProgress: () => void
 }
-
-const NONE = 0
-const UNKNOWN_LEADER_EPOCH = 75
 
 export class PositionResolver {
   readonly #deps: PositionResolverDeps
@@ -201,7 +199,7 @@ export class PositionResolver {
     // A timestamp later than every record finds nothing: start at the end, as Java's by-duration reset.
     const tooLate = states.filter((p) => {
       const a = answers.get(p.key)
-      return a !== undefined && a.errorCode === NONE && a.offset < 0n && typeof p.resetStrategy === 'object'
+      return a !== undefined && a.errorCode === ErrorCode.NONE && a.offset < 0n && typeof p.resetStrategy === 'object'
     })
     if (tooLate.length > 0) {
       const ends = await listOffsets(
@@ -213,7 +211,7 @@ export class PositionResolver {
     }
     for (const p of states) {
       const a = answers.get(p.key) as LeaderAnswer
-      if (a.errorCode !== NONE) {
+      if (a.errorCode !== ErrorCode.NONE) {
         if (p.generation === generations.get(p)) this.#lookupFailed(p, new KafkaBrokerError(a.errorCode))
         continue
       }
@@ -242,9 +240,9 @@ export class PositionResolver {
       const generation = generations.get(p) as number
       if (p.generation !== generation || p.state !== 'AWAIT_VALIDATION') continue
       const a = answers.get(p.key) as LeaderAnswer
-      if (a.errorCode !== NONE) {
+      if (a.errorCode !== ErrorCode.NONE) {
         // Our metadata is ahead of that broker: wait for it rather than refreshing.
-        if (a.errorCode === UNKNOWN_LEADER_EPOCH) this.#backOff(p)
+        if (a.errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH) this.#backOff(p)
         else this.#lookupFailed(p, new KafkaBrokerError(a.errorCode))
         continue
       }
