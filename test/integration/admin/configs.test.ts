@@ -10,7 +10,7 @@ afterAll(() => kafka.close())
 const unique = (prefix: string): string => `${prefix}-${randomUUID()}`
 
 async function configCommand(args: readonly string[]): Promise<string> {
-  const result = await runKafkaTool('kafka.admin.ConfigCommand', ['--bootstrap-server', bootstrap(), ...args])
+  const result = await runKafkaTool('ConfigCommand', ['--bootstrap-server', bootstrap(), ...args])
   expect(result.code, result.stderr).toBe(0)
   return result.stdout
 }

@@ -15,7 +15,7 @@ async function describeEntity(...entities: Array<['users' | 'clients', string | 
   for (const [type, name] of entities) {
     args.push('--entity-type', type, ...(name === null ? ['--entity-default'] : ['--entity-name', name]))
   }
-  const result = await runKafkaTool('kafka.admin.ConfigCommand', args)
+  const result = await runKafkaTool('ConfigCommand', args)
   expect(result.code, result.stderr).toBe(0)
   return result.stdout
 }
@@ -112,7 +112,7 @@ describe('Admin client quotas against the real broker', () => {
 
   it('reads quotas that ConfigCommand set', async () => {
     const client = unique('quota-cc')
-    const set = await runKafkaTool('kafka.admin.ConfigCommand', [
+    const set = await runKafkaTool('ConfigCommand', [
       '--bootstrap-server', bootstrap(), '--alter', '--entity-type', 'clients', '--entity-name', client,
       '--add-config', 'consumer_byte_rate=3000,request_percentage=12.5',
     ])
@@ -187,7 +187,7 @@ describe('Admin SCRAM credentials against the real broker', () => {
 
   it('describes credentials that ConfigCommand created', async () => {
     const user = unique('scram-cc')
-    const added = await runKafkaTool('kafka.admin.ConfigCommand', [
+    const added = await runKafkaTool('ConfigCommand', [
       '--bootstrap-server', bootstrap(), '--alter', '--entity-type', 'users', '--entity-name', user,
       '--add-config', 'SCRAM-SHA-512=[iterations=5000,password=cc-secret]',
     ])
