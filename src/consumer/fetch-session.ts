@@ -11,6 +11,8 @@
  * epoch 0, which closes the broker's session and opens a new one.
  */
 
+import { partitionKey } from '../common/topic-partition.js'
+
 /** What a fetch asks for in one partition. */
 export interface SessionPartition {
   readonly topic: string
@@ -41,10 +43,6 @@ const FETCH_SESSION_ID_NOT_FOUND = 70
 /** The epoch after `epoch` in an incremental session: 1, 2, … 2^31-1, then 1 again (0 means full). */
 export function nextSessionEpoch(epoch: number): number {
   return epoch >= MAX_EPOCH ? 1 : epoch + 1
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
 }
 
 function sameRequest(a: SessionPartition, b: SessionPartition, useTopicIds: boolean): boolean {
@@ -86,7 +84,7 @@ export class FetchSession {
     if (this.#usesTopicIds !== null && this.#usesTopicIds !== useTopicIds) this.#epoch = INITIAL_EPOCH
     this.#usesTopicIds = useTopicIds
     const nextMap = new Map<string, SessionPartition>()
-    for (const p of next) nextMap.set(key(p.topic, p.partition), p)
+    for (const p of next) nextMap.set(partitionKey(p.topic, p.partition), p)
     const previous = this.#partitions
     this.#partitions = nextMap
 
@@ -125,7 +123,7 @@ export class FetchSession {
     }
     // An incremental answer may only name partitions of the session.
     for (const tp of answered) {
-      if (!this.#partitions.has(key(tp.topic, tp.partition))) {
+      if (!this.#partitions.has(partitionKey(tp.topic, tp.partition))) {
         this.#epoch = INITIAL_EPOCH
         return false
       }

@@ -21,6 +21,7 @@
  * or fails the partition for `'none'`; anything else non-retriable fails the partition.
  */
 
+import { partitionKey } from '../common/topic-partition.js'
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, type KafkaError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
@@ -42,7 +43,7 @@ import type { FetchBuffer } from './fetch-buffer.js'
 import { FetchSession, type SessionPartition } from './fetch-session.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { PositionResolver } from './position-resolver.js'
-import { partitionKey, type PartitionState, type SubscriptionState } from './subscription-state.js'
+import type { PartitionState, SubscriptionState } from './subscription-state.js'
 
 export interface FetcherDeps {
   readonly cluster: Cluster

@@ -23,9 +23,6 @@ import type { KafkaError } from '../errors.js'
 import type { CompletedFetch } from './completed-fetch.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 
-// Until every caller imports it from common/: the fetcher still names it here.
-export { partitionKey }
-
 export type FetchState = 'INITIALIZING' | 'AWAIT_RESET' | 'FETCHING' | 'AWAIT_VALIDATION'
 
 /** Where a reset moves a partition: its first offset, its end, or the first record at or after a time. */

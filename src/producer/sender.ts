@@ -16,6 +16,7 @@
  *   timeout while idempotence can still retry it in order.
  */
 
+import { partitionKey } from '../common/topic-partition.js'
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, KafkaError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
 import type { Connection } from '../network/connection.js'
@@ -347,13 +348,13 @@ export class Sender {
     }
     for (const t of response.responses) {
       const topic = version >= 13 ? (topicNames.get(t.topicId) ?? '') : t.name
-      for (const p of t.partitionResponses) results.set(`${topic}\u0000${p.index}`, p)
+      for (const p of t.partitionResponses) results.set(partitionKey(topic, p.index), p)
     }
     for (const ep of response.nodeEndpoints) {
       this.#deps.cluster.metadata.addBroker({ nodeId: ep.nodeId, host: ep.host, port: ep.port, rack: ep.rack })
     }
     for (const d of drained) {
-      const p = results.get(`${d.batch.topic}\u0000${d.batch.partition}`)
+      const p = results.get(partitionKey(d.batch.topic, d.batch.partition))
       if (p === undefined) {
         this.#onBatchError(d.queue, d.batch, new KafkaBrokerError(-1, 'the broker left this partition out of its answer'), true)
       } else if (p.errorCode === 0 || p.errorCode === DUPLICATE_SEQUENCE_NUMBER) {

@@ -27,6 +27,7 @@ import {
   KafkaTimeoutError,
   KafkaTransactionError,
 } from '../errors.js'
+import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { errorCodeInfo } from '../protocol/error-codes.js'
 import { addOffsetsToTxnApi } from '../protocol/messages/add-offsets-to-txn.js'
@@ -209,14 +210,6 @@ interface PendingTransition {
   readonly state: TransactionManagerState
 }
 
-interface PartitionRef {
-  readonly topic: string
-  readonly partition: number
-}
-
-function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
 
 function isRetriableCode(code: number): boolean {
   return errorCodeInfo(code).retriable
@@ -236,7 +229,7 @@ export class TransactionManager {
   #epochBumpRequired = false
   // Whether the coordinator knows of this transaction; EndTxn is skipped when it does not.
   #transactionStarted = false
-  readonly #newPartitions = new Map<string, PartitionRef>()
+  readonly #newPartitions = new Map<string, TopicPartition>()
   readonly #pendingPartitions = new Set<string>()
   readonly #partitionsInTransaction = new Set<string>()
   #addPartitionsScheduled = false
