@@ -1,0 +1,63 @@
+/**
+ * Cancellation with the platform's `AbortSignal`, shared by every role's long calls (send, flush,
+ * connect, admin calls, the consumer's run loop and iterator).
+ *
+ * The convention is Node's own (`fs.readFile`, `timers/promises`, `fetch`): a call given an aborted
+ * signal rejects at once, and a call whose signal aborts while it waits rejects with
+ * `signal.reason` — an `AbortError` DOMException unless the caller passed its own reason to
+ * `controller.abort(reason)`. Only the wait is abandoned: work already handed to a broker is not
+ * called back, so each call documents what an abort leaves behind.
+ */
+
+/** Rejects (throws) with the signal's reason when it has already aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw signal.reason
+}
+
+/**
+ * Waits for `promise`, or rejects with `signal.reason` as soon as the signal aborts. Without a
+ * signal it returns `promise` itself, so the common path adds no allocation. The listener is
+ * removed when the promise settles, so a long-lived signal shared by many calls does not grow.
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) {
+    promise.catch(() => {}) // abandoned: its rejection must not go unhandled
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.catch(() => {})
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/**
+ * Runs `onAbort` once if the signal aborts before the returned `release` is called; for waits that
+ * must undo something themselves (take a queued record back, stop a loop) rather than just stop
+ * waiting. `release` is idempotent.
+ */
+export function onAbort(signal: AbortSignal | undefined, onAbort: (reason: unknown) => void): () => void {
+  if (signal === undefined) return noop
+  if (signal.aborted) {
+    onAbort(signal.reason)
+    return noop
+  }
+  const listener = (): void => onAbort(signal.reason)
+  signal.addEventListener('abort', listener, { once: true })
+  return () => signal.removeEventListener('abort', listener)
+}
+
+function noop(): void {}
