@@ -17,7 +17,7 @@ import { metadataApi, type MetadataResponse } from '../protocol/messages/metadat
 import { ZERO_UUID } from '../protocol/uuid.js'
 import type { BackoffOptions } from '../util/backoff.js'
 import { BootstrapCheck, type HostLookup } from './bootstrap-check.js'
-import { MetadataCache, type MetadataChanges } from './metadata-cache.js'
+import { type BrokerInfo, MetadataCache, type MetadataChanges } from './metadata-cache.js'
 import { retry } from './retry.js'
 
 /** Where a request must go. */
@@ -59,6 +59,10 @@ export interface SendToOptions {
   timeoutMs?: number
 }
 
+function pickAtRandom<T>(list: readonly T[]): T {
+  return list[Math.floor(Math.random() * list.length)] as T
+}
+
 /** Parses `host:port`, accepting bracketed IPv6 hosts. */
 export function parseBrokerAddress(address: string): BrokerEndpoint {
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address.trim())
@@ -78,7 +82,10 @@ export class Cluster {
   // Versions are negotiated per connection; the last ones seen per address serve diagnostics.
   readonly #versions = new WeakMap<Connection, BrokerVersions>()
   readonly #lastVersions = new Map<string, BrokerVersions>()
-  readonly #coordinators = new Map<string, number>()
+  // FindCoordinator answers by `type:key`. Their endpoints stay here, not in the metadata cache: the
+  // cache's broker list is what 'any' requests choose from, and a coordinator added to an empty
+  // cache would make it the only choice, so its death would leave nothing to ask.
+  readonly #coordinators = new Map<string, BrokerInfo>()
   // Topics some role needs metadata for; each refresh asks for all of them.
   readonly #interest = new Set<string>()
   readonly #changeListeners = new Set<(changes: MetadataChanges) => void>()
@@ -147,7 +154,7 @@ export class Cluster {
       return controller !== undefined && this.pool.isHealthy(controller) ? controller : this.#anyEndpoint()
     }
     if ('endpoint' in target) return target.endpoint
-    const broker = this.metadata.broker(target.nodeId)
+    const broker = this.metadata.broker(target.nodeId) ?? this.#coordinatorEndpoint(target.nodeId)
     if (broker === undefined) {
       // The node left the cluster, or our metadata predates it: a refresh may find it.
       throw new KafkaBrokerError(6, `broker ${target.nodeId} is not in the cluster metadata`)
@@ -157,14 +164,20 @@ export class Cluster {
 
   #anyEndpoint(): BrokerEndpoint {
     const known = [...this.metadata.brokers.values()]
-    const candidates = known.length > 0 ? known : (this.#bootstrapCheck.usable ?? this.#bootstrap)
     // Prefer a broker we already talk to, then one whose last connection attempt did not fail;
     // spread first contacts at random so clients do not all pick the first bootstrap server.
-    const connected = candidates.find((b) => this.pool.isConnected(b))
+    const connected = known.find((b) => this.pool.isConnected(b))
     if (connected !== undefined) return connected
-    const healthy = candidates.filter((b) => this.pool.isHealthy(b))
-    const pool = healthy.length > 0 ? healthy : candidates
-    return pool[Math.floor(Math.random() * pool.length)] as BrokerEndpoint
+    const healthy = known.filter((b) => this.pool.isHealthy(b))
+    if (healthy.length > 0) return pickAtRandom(healthy)
+    // Nothing known, or every broker we know of refused us: go back to the bootstrap servers, as
+    // Java's default metadata.recovery.strategy (rebootstrap) does. Without this a client whose
+    // only known broker died would ask that dead broker until its deadline.
+    const bootstrap = this.#bootstrapCheck.usable ?? this.#bootstrap
+    const connectedBootstrap = bootstrap.find((b) => this.pool.isConnected(b))
+    if (connectedBootstrap !== undefined) return connectedBootstrap
+    const healthyBootstrap = bootstrap.filter((b) => this.pool.isHealthy(b))
+    return pickAtRandom(healthyBootstrap.length > 0 ? healthyBootstrap : [...known, ...bootstrap])
   }
 
   /** An open, negotiated connection to a target. */
@@ -315,7 +328,11 @@ export class Cluster {
   async coordinator(type: CoordinatorType, key: string): Promise<number> {
     const cacheKey = `${type}:${key}`
     const cached = this.#coordinators.get(cacheKey)
-    if (cached !== undefined && this.metadata.broker(cached) !== undefined) return cached
+    // A Metadata response lists every live broker: a coordinator missing from one has died or been
+    // fenced, so look again. Before the first response there is nothing to check against.
+    if (cached !== undefined && (this.metadata.updatedAt === 0 || this.metadata.broker(cached.nodeId) !== undefined)) {
+      return cached.nodeId
+    }
     return retry(
       async () => {
         const keyType = type === 'group' ? 0 : 1
@@ -329,8 +346,7 @@ export class Cluster {
             ? (response.coordinators[0] as (typeof response.coordinators)[number])
             : response
         if (found.errorCode !== 0) throw new KafkaBrokerError(found.errorCode, found.errorMessage ?? undefined)
-        this.metadata.addBroker({ nodeId: found.nodeId, host: found.host, port: found.port, rack: null })
-        this.#coordinators.set(cacheKey, found.nodeId)
+        this.#coordinators.set(cacheKey, { nodeId: found.nodeId, host: found.host, port: found.port, rack: null })
         return found.nodeId
       },
       {
@@ -339,6 +355,12 @@ export class Cluster {
         what: `FindCoordinator for ${type} ${JSON.stringify(key)}`,
       },
     )
+  }
+
+  /** Where a coordinator the metadata does not list (yet) listens, from its FindCoordinator answer. */
+  #coordinatorEndpoint(nodeId: number): BrokerInfo | undefined {
+    for (const c of this.#coordinators.values()) if (c.nodeId === nodeId) return c
+    return undefined
   }
 
   /** Drops a cached coordinator after NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE. */

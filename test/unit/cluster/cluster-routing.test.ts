@@ -7,12 +7,29 @@ import { createServer } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Cluster, type ClusterOptions } from '../../../src/cluster/cluster.js'
 import { KafkaNetworkError } from '../../../src/errors.js'
+import { findCoordinatorApi } from '../../../src/protocol/messages/find-coordinator.js'
 import { metadataApi } from '../../../src/protocol/messages/metadata.js'
+import { type FakeBroker, startFakeBroker } from '../../support/fake-broker.js'
 
 const clusters: Cluster[] = []
-afterEach(() => {
+const brokers: FakeBroker[] = []
+afterEach(async () => {
   for (const c of clusters.splice(0)) c.close()
+  await Promise.all(brokers.splice(0).map((b) => b.close()))
 })
+
+/** A fake broker that answers FindCoordinator with whatever `coordinator()` names at the time. */
+async function coordinatorBroker(coordinator: () => { nodeId: number; port: number }): Promise<FakeBroker> {
+  const broker = await startFakeBroker(({ api }) => {
+    if (api !== findCoordinatorApi) return undefined
+    const { nodeId, port } = coordinator()
+    return findCoordinatorApi.createResponse({
+      coordinators: [{ key: 'g', nodeId, host: '127.0.0.1', port, errorCode: 0, errorMessage: null }],
+    })
+  })
+  brokers.push(broker)
+  return broker
+}
 
 /** A port nothing listens on any more: connecting to it is refused at once. */
 async function closedPort(): Promise<number> {
@@ -87,5 +104,34 @@ describe('Cluster routing around unreachable brokers', () => {
     const refresh = vi.spyOn(c, 'refreshMetadata')
     await expect(c.sendTo('any', metadataApi, emptyMetadataRequest)).rejects.toBeInstanceOf(KafkaNetworkError)
     expect(refresh).not.toHaveBeenCalled()
+  })
+
+  it('finds a new coordinator through the other bootstrap servers when the only broker it knew of dies', async () => {
+    // A consumer that subscribed by name has not fetched Metadata yet when it looks up its
+    // coordinator: that answer must not become the client's whole view of the cluster.
+    let coordinator = { nodeId: 1, port: 0 }
+    const a = await coordinatorBroker(() => coordinator)
+    const b = await coordinatorBroker(() => coordinator)
+    coordinator = { nodeId: 1, port: a.port }
+    const c = cluster({ brokers: [a.address, b.address], defaultApiTimeoutMs: 1_000 })
+    expect(await c.coordinator('group', 'g')).toBe(1)
+    expect(c.endpointOf({ nodeId: 1 }).port).toBe(a.port)
+
+    await a.close()
+    coordinator = { nodeId: 2, port: b.port }
+    c.forgetCoordinator('group', 'g')
+    expect(await c.coordinator('group', 'g')).toBe(2)
+    expect(c.endpointOf({ nodeId: 2 }).port).toBe(b.port)
+  })
+
+  it('goes back to the bootstrap servers when every broker the metadata names refuses connections', async () => {
+    const dead = await closedPort()
+    const alive = await coordinatorBroker(() => ({ nodeId: 7, port: alive.port }))
+    const c = cluster({ brokers: [`127.0.0.1:${dead}`, alive.address], defaultApiTimeoutMs: 1_000 })
+    c.applyMetadata(metadataNaming(1, [dead]), [])
+    await expect(c.sendTo('any', metadataApi, emptyMetadataRequest)).rejects.toBeInstanceOf(KafkaNetworkError)
+    // Broker 1 refused: the next 'any' request goes to a bootstrap server that did not.
+    expect(c.endpointOf('any').port).toBe(alive.port)
+    expect(await c.coordinator('group', 'g')).toBe(7)
   })
 })
