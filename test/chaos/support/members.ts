@@ -4,7 +4,7 @@
  * jars, with ./java/HoldingRangeAssignor on the classpath). Both feed a {@link GroupObserver}.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -51,8 +51,11 @@ export class MemberProcess {
       this.#alive = false
       observer.died(name)
     })
+    // KAFKATS_CHAOS_STDERR_DIR keeps each member's whole stderr in <dir>/<name>.stderr for a post-mortem.
+    const stderrDir = process.env.KAFKATS_CHAOS_STDERR_DIR
     child.stderr?.on('data', (chunk: Buffer) => {
       if (this.stderr.length < 200) this.stderr.push(chunk.toString())
+      if (stderrDir !== undefined) appendFileSync(join(stderrDir, `${name}.stderr`), chunk)
     })
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
     lines.on('line', kind === 'kafkats' ? (line) => kafkatsLine(observer, name, line) : (line) => javaLine(observer, name, line))
