@@ -6,7 +6,9 @@
  */
 
 import { KafkaConfigError } from '../errors.js'
-import { describeValue } from '../util/options.js'
+import { describeValue, sizeOption } from '../util/options.js'
+import type { SubscribeOptions } from './consumer-types.js'
+import type { Subscription } from './membership.js'
 
 /** Checks one `{ topic, partition }`. */
 export function checkTopicPartition(what: string, tp: unknown): void {
@@ -71,6 +73,50 @@ export function checkRunArgument(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new KafkaConfigError(`run: expected { eachMessage } or { eachBatch }, got ${describeValue(options)}`)
   }
+}
+
+/** The handler and worker count of `run`, checked. */
+export function runHandler<H extends { eachMessage: unknown } | { eachBatch: unknown }>(
+  options: H & { readonly partitionsConsumedConcurrently?: number; readonly signal?: unknown },
+): { handler: H; workers: number } {
+  checkRunArgument(options)
+  const workers = sizeOption('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1, 1)
+  const handler = ('eachMessage' in options ? { eachMessage: options.eachMessage } : { eachBatch: options.eachBatch }) as H
+  if (typeof ('eachMessage' in handler ? handler.eachMessage : handler.eachBatch) !== 'function') {
+    throw new KafkaConfigError('run: eachMessage or eachBatch must be a function')
+  }
+  checkSignal('run', options.signal)
+  return { handler, workers }
+}
+
+/** Checks an optional `signal` option is an AbortSignal. */
+export function checkSignal(what: string, signal: unknown): void {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new KafkaConfigError(`${what}: signal must be an AbortSignal, got ${describeValue(signal)}`)
+  }
+}
+
+/** The `signal` of a call's options (`{ signal }` or absent), checked. */
+export function callSignal(what: string, options: { readonly signal?: AbortSignal } | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) {
+    throw new KafkaConfigError(`${what}: options must be an object, got ${describeValue(options)}`)
+  }
+  checkSignal(what, options.signal)
+  return options.signal
+}
+
+/** The subscription `subscribe` was given: a RegExp, or a non-empty list of topic names (deduplicated). */
+export function toSubscription(options: SubscribeOptions): Subscription {
+  if ('pattern' in options && options.pattern !== undefined) {
+    if (!(options.pattern instanceof RegExp)) throw new KafkaConfigError('subscribe: pattern must be a RegExp')
+    return { pattern: options.pattern }
+  }
+  const topics = 'topics' in options ? options.topics : undefined
+  if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== 'string' || t === '')) {
+    throw new KafkaConfigError('subscribe: expected { topics: [non-empty names] } or { pattern: RegExp }')
+  }
+  return { topics: [...new Set(topics as string[])] }
 }
 
 /** Checks a seek target: an offset (bigint or safe integer) >= 0, `'earliest'`, `'latest'` or `{ timestamp }`. */

@@ -5,8 +5,13 @@
  * `break` or a throw hands its last message out again later (at-least-once). The iterator never
  * keeps a partition busy between two `next()` calls: a rebalance or `disconnect()` from inside the
  * loop's body does not wait for the body.
+ *
+ * An aborted `signal` ends the iteration like `return()` does, except that the `next()` waiting
+ * at the abort, or else the next one called, rejects with `signal.reason` (Node's `events.on` and
+ * `readline` iterators behave so); every later `next()` reports done.
  */
 
+import { onAbort, throwIfAborted } from '../util/abort.js'
 import type { Chunk, Consumption, MessageSource, Positioned } from './message-source.js'
 
 export interface MessageIteratorDeps<M extends Positioned> {
@@ -15,25 +20,54 @@ export interface MessageIteratorDeps<M extends Positioned> {
   readonly start: () => Promise<Consumption>
   /** Ends it (moves positions back to what was processed). */
   readonly end: (consumption: Consumption) => void
+  readonly signal?: AbortSignal
 }
 
-export class MessageIterator<M extends Positioned> implements AsyncIterator<M> {
+export class MessageIterator<M extends Positioned> implements AsyncIterableIterator<M> {
   readonly #deps: MessageIteratorDeps<M>
   #consumption: Consumption | null = null
   #chunk: Chunk<M> | null = null
   #index = 0
   #done = false
+  // The abort not yet reported by a next() call.
+  #abortPending = false
+  readonly #release: () => void
 
   constructor(deps: MessageIteratorDeps<M>) {
     this.#deps = deps
+    this.#release = onAbort(deps.signal, () => {
+      if (this.#done) return
+      this.#abortPending = true
+      if (this.#consumption !== null) this.#consumption.stop()
+      else this.#finish()
+    })
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
   }
 
   async next(): Promise<IteratorResult<M>> {
+    this.#throwIfAborted()
     if (this.#done) return { value: undefined, done: true }
     if (this.#consumption === null) {
-      this.#consumption = await this.#deps.start()
-      // Stopped from elsewhere (stop(), disconnect()) while the body runs: let go of the chunk now.
-      this.#consumption.onStop(() => this.#finish())
+      let consumption: Consumption
+      try {
+        consumption = await this.#deps.start()
+      } catch (error) {
+        // Aborted while connecting: this rejection is the abort's report, and the iteration is over.
+        if (this.#abortPending) {
+          this.#abortPending = false
+          this.#finish()
+        }
+        throw error
+      }
+      this.#consumption = consumption
+      // Stopped from elsewhere (stop(), disconnect(), the signal) while the body runs: let go of the chunk now.
+      consumption.onStop(() => this.#finish())
+      // Aborted while connecting.
+      if (this.#abortPending) consumption.stop()
+      this.#throwIfAborted()
     }
     const consumption = this.#consumption
     const { source } = this.#deps
@@ -53,6 +87,7 @@ export class MessageIterator<M extends Positioned> implements AsyncIterator<M> {
         const error = consumption.error
         this.#finish()
         if (error !== null) throw error
+        this.#throwIfAborted()
         return { value: undefined, done: true }
       }
       // Not busy between next() calls: nobody else takes chunks while this iterator holds one.
@@ -67,9 +102,16 @@ export class MessageIterator<M extends Positioned> implements AsyncIterator<M> {
     return { value: undefined, done: true }
   }
 
+  #throwIfAborted(): void {
+    if (!this.#abortPending) return
+    this.#abortPending = false
+    throwIfAborted(this.#deps.signal)
+  }
+
   #finish(): void {
     if (this.#done) return
     this.#done = true
+    this.#release()
     const chunk = this.#chunk
     this.#chunk = null
     // The message in the loop's body was not finished: it is handed out again.

@@ -26,6 +26,7 @@ import { KafkaCommitFailedError } from './errors.js'
 import type { GroupMembership } from './membership.js'
 import { sendCapped } from './offset-lookup.js'
 import { partitionKey } from '../common/topic-partition.js'
+import { throwIfAborted } from '../util/abort.js'
 
 /** One partition's offset to commit. */
 export interface CommitEntry {
@@ -81,12 +82,13 @@ export class OffsetCommitter {
   /**
    * Commits `entries` after every commit queued before. Resolves when the coordinator stored all
    * of them; rejects with the first non-retriable error, a {@link KafkaCommitFailedError}, or a
-   * timeout at `deadline`.
+   * timeout at `deadline`. A `signal` that aborts before the commit's turn drops it unsent, and
+   * one that aborts later stops its retries (a request already sent may still be stored).
    */
-  commit(entries: readonly CommitEntry[], deadline: number): Promise<void> {
+  commit(entries: readonly CommitEntry[], deadline: number, signal?: AbortSignal): Promise<void> {
     if (entries.length === 0) return this.#tail.catch(noop)
     this.#inFlight++
-    const run = this.#tail.catch(noop).then(() => this.#commitNow(entries, deadline))
+    const run = this.#tail.catch(noop).then(() => this.#commitNow(entries, deadline, signal))
     // The tail only orders commits; each caller sees its own outcome through `run`.
     this.#tail = run
       .finally(() => {
@@ -96,12 +98,14 @@ export class OffsetCommitter {
     return run
   }
 
-  async #commitNow(entries: readonly CommitEntry[], deadline: number): Promise<void> {
+  async #commitNow(entries: readonly CommitEntry[], deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    throwIfAborted(signal)
     const { cluster, groupId } = this.#deps
     let pending = new Map(entries.map((e) => [partitionKey(e.topic, e.partition), e]))
     await cluster.ensureMetadata([...new Set(entries.map((e) => e.topic))]).catch(noop)
     await retry(
       async () => {
+        throwIfAborted(signal)
         pending = await this.#send([...pending.values()], pending)
         if (pending.size > 0) {
           const first = [...pending.values()][0] as CommitEntry

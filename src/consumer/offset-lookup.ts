@@ -24,6 +24,7 @@ import { offsetForLeaderEpochApi } from '../protocol/messages/offset-for-leader-
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import { ErrorCode } from '../protocol/error-codes.js'
+import { throwIfAborted } from '../util/abort.js'
 
 /** Java's CONSUMER_REPLICA_ID: the request comes from a consumer, not a follower. */
 const CONSUMER_REPLICA_ID = -1
@@ -88,6 +89,8 @@ export interface FetchCommittedOptions {
   readonly purpose?: ConnectionPurpose
   /** Sees the connection used, so its owner can close it. */
   readonly onConnection?: (connection: Connection) => void
+  /** Stops the retries once it aborts (the caller stops waiting itself). */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -107,6 +110,7 @@ export async function fetchCommittedOffsets(
   const idsKnown = [...byTopic.keys()].every((t) => topicIdOf(cluster, t) !== ZERO_UUID)
   const response = await retry(
     async () => {
+      throwIfAborted(options.signal)
       const coordinator = await cluster.coordinator('group', groupId)
       const r = await sendCapped(
         cluster,
