@@ -3,6 +3,7 @@
  * on the brokers (`authorizer.class.name`); without one every call fails with SECURITY_DISABLED.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { KafkaBrokerError, KafkaConfigError, type KafkaError } from '../errors.js'
 import { createAclsApi } from '../protocol/messages/create-acls.js'
 import { deleteAclsApi } from '../protocol/messages/delete-acls.js'
@@ -242,7 +243,7 @@ export async function createAcls(
     const r = response.results[i]
     results[index] = {
       acl,
-      error: r === undefined ? new KafkaBrokerError(-1, 'the broker did not answer for this ACL') : resourceError(r.errorCode, r.errorMessage),
+      error: r === undefined ? new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, 'the broker did not answer for this ACL') : resourceError(r.errorCode, r.errorMessage),
     }
   }
   return results
@@ -257,7 +258,7 @@ export async function describeAcls(
   const deadline = ctx.deadline(options)
   const wire = filterToWire(filter)
   const response = await ctx.send('any', describeAclsApi, () => describeAclsApi.createRequest(wire), deadline, (r) => {
-    if (r.errorCode !== 0) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
+    if (r.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
   })
   return response.resources.flatMap((resource) =>
     resource.acls.map((acl) =>
@@ -295,7 +296,7 @@ export async function deleteAcls(
     const r = response.filterResults[i]
     results[index] =
       r === undefined
-        ? { filter, matchingAcls: [], error: new KafkaBrokerError(-1, 'the broker did not answer for this filter') }
+        ? { filter, matchingAcls: [], error: new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, 'the broker did not answer for this filter') }
         : {
             filter,
             error: resourceError(r.errorCode, r.errorMessage),

@@ -2,6 +2,7 @@
  * Describing the cluster: its id, its brokers and the controller brokers report.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { KafkaBrokerError, KafkaUnsupportedVersionError } from '../errors.js'
 import { describeClusterApi } from '../protocol/messages/describe-cluster.js'
 import type { AdminCallOptions, AdminContext } from './context.js'
@@ -58,7 +59,7 @@ export async function describeCluster(
         }),
       deadline,
       (r) => {
-        if (r.errorCode !== 0) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
+        if (r.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
       },
     )
   } catch (error) {

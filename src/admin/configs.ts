@@ -265,7 +265,7 @@ async function perBroker<R extends ResourceError>(
     const key = keyOf(r)
     const failure = routes.failures.get(key)
     if (failure !== undefined) return failed(r, failure)
-    return results.get(key) ?? failed(r, new KafkaBrokerError(-1, `the broker did not answer for ${r.type} ${r.name}`))
+    return results.get(key) ?? failed(r, new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `the broker did not answer for ${r.type} ${r.name}`))
   })
 }
 

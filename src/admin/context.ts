@@ -8,7 +8,7 @@ import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
 import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js'
 import type { ApiDescriptor } from '../protocol/api.js'
-import { errorCodeInfo } from '../protocol/error-codes.js'
+import { errorCodeInfo, ErrorCode } from '../protocol/error-codes.js'
 import { backoffMs } from '../util/backoff.js'
 import { describeValue, durationOption } from '../util/options.js'
 
@@ -112,9 +112,10 @@ export class AdminContext {
         const outcome = outcomes.get(key)
         if (outcome === undefined) continue
         const { code, message, result } = outcome
-        if (code !== 0 && RETRY_PER_RESOURCE.has(code)) {
+        if (RETRY_PER_RESOURCE.has(code)) {
           retryLater.push(key)
-          refresh ||= errorCodeInfo(code).action === 'refresh-metadata' || code === 41
+          // NOT_CONTROLLER's default action is a refresh too: the controller is looked up again.
+          refresh ||= errorCodeInfo(code).action === 'refresh-metadata'
           const delay = backoffMs(attempt, this.cluster.options.retryBackoff)
           if (Date.now() + delay < deadline) continue
           const cause = new KafkaBrokerError(code, message ?? undefined)
@@ -139,17 +140,17 @@ export class AdminContext {
  * itself (UNKNOWN_TOPIC_OR_PARTITION for a missing topic) and are reported, as Java's admin does.
  */
 const RETRY_PER_RESOURCE: ReadonlySet<number> = new Set([
-  5, // LEADER_NOT_AVAILABLE
-  6, // NOT_LEADER_OR_FOLLOWER
-  14, // COORDINATOR_LOAD_IN_PROGRESS
-  15, // COORDINATOR_NOT_AVAILABLE
-  16, // NOT_COORDINATOR
-  41, // NOT_CONTROLLER
-  89, // THROTTLING_QUOTA_EXCEEDED
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.NOT_CONTROLLER,
+  ErrorCode.THROTTLING_QUOTA_EXCEEDED,
 ])
 
 /** The typed error for a per-resource error code, or null for 0. */
 export function resourceError(code: number, message: string | null | undefined): KafkaBrokerError | null {
-  return code === 0 ? null : new KafkaBrokerError(code, message ?? undefined)
+  return code === ErrorCode.NONE ? null : new KafkaBrokerError(code, message ?? undefined)
 }
 

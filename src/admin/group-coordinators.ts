@@ -35,7 +35,7 @@ export function coordinatorOf(ctx: AdminContext, groupId: string): () => Promise
 
 /** Throws a group-level error code so that {@link AdminContext.send} retries or reports it. */
 export function throwGroupError(code: number, message: string | null): void {
-  if (code !== 0) throw new KafkaBrokerError(code, message ?? undefined)
+  if (code !== ErrorCode.NONE) throw new KafkaBrokerError(code, message ?? undefined)
 }
 
 /**

@@ -96,7 +96,7 @@ export async function listConsumerGroupOffsets(
     askable = []
     for (const tp of asked) {
       const code = partitionProblem(fresh, tp)
-      if (code === 0) askable.push(tp)
+      if (code === ErrorCode.NONE) askable.push(tp)
       else results.push(noOffset(tp, resourceError(code, null)))
     }
     if (askable.length === 0) return results.sort(compareTopicPartitions)
@@ -184,9 +184,9 @@ async function fetchedPartitions(ctx: AdminContext, response: OffsetFetchRespons
       out.push({
         topic,
         partition: p.partitionIndex,
-        offset: p.errorCode === 0 && p.committedOffset >= 0n ? p.committedOffset : null,
-        leaderEpoch: p.errorCode === 0 && p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : null,
-        metadata: p.errorCode === 0 ? p.metadata : null,
+        offset: p.errorCode === ErrorCode.NONE && p.committedOffset >= 0n ? p.committedOffset : null,
+        leaderEpoch: p.errorCode === ErrorCode.NONE && p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : null,
+        metadata: p.errorCode === ErrorCode.NONE ? p.metadata : null,
         error: resourceError(p.errorCode, null),
       })
     }
@@ -213,7 +213,7 @@ export async function alterConsumerGroupOffsets(
   const sendable: string[] = []
   for (const [key, o] of byKey) {
     const code = partitionProblem(fresh, o)
-    if (code === 0) sendable.push(key)
+    if (code === ErrorCode.NONE) sendable.push(key)
     else settled.set(key, { topic: o.topic, partition: o.partition, error: resourceError(code, null) })
   }
   const failed = (key: string, error: KafkaError): PartitionResult => {
@@ -369,7 +369,7 @@ export async function resetConsumerGroupOffsets(
   for (const t of targets) {
     const offset = t.error === null ? (t.offset >= 0n ? t.offset : latest.get(t.partition)) : undefined
     if (offset === undefined) {
-      const error = t.error ?? new KafkaBrokerError(-1, `no end offset for ${partitionKey(topic, t.partition)}`)
+      const error = t.error ?? new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `no end offset for ${partitionKey(topic, t.partition)}`)
       results.set(t.partition, { topic, partition: t.partition, offset: -1n, error })
     } else {
       toCommit.push({ topic, partition: t.partition, offset })
@@ -401,5 +401,5 @@ function noOffset(tp: TopicPartition, error: KafkaError | null): CommittedOffset
 }
 
 function noAnswer(p: TopicPartition): KafkaError {
-  return new KafkaBrokerError(-1, `the coordinator did not answer for ${partitionKey(p.topic, p.partition)}`)
+  return new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `the coordinator did not answer for ${partitionKey(p.topic, p.partition)}`)
 }

@@ -169,7 +169,7 @@ export async function listGroups(ctx: AdminContext, options: ListGroupsOptions =
         },
         deadline,
         (response) => {
-          if (response.errorCode !== 0) throw new KafkaBrokerError(response.errorCode)
+          if (response.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(response.errorCode)
         },
       ),
     ),
@@ -278,7 +278,7 @@ async function describeConsumerGroups(
       continue
     }
     const result =
-      g.errorCode === 0
+      g.errorCode === ErrorCode.NONE
         ? consumerGroupDescription(g, nodeId)
         : failedDescription(g.groupId, new KafkaBrokerError(g.errorCode, g.errorMessage ?? undefined))
     outcomes.set(g.groupId, { code: g.errorCode, message: g.errorMessage, result })
@@ -337,13 +337,13 @@ async function describeClassicGroups(
   const outcomes = new Map<string, GroupOutcome<GroupDescription>>()
   for (const g of response.groups) {
     // Before v6 a missing group is answered without error, in state Dead.
-    const code = g.errorCode === 0 && g.groupState === GroupState.DEAD ? ErrorCode.GROUP_ID_NOT_FOUND : g.errorCode
+    const code = g.errorCode === ErrorCode.NONE && g.groupState === GroupState.DEAD ? ErrorCode.GROUP_ID_NOT_FOUND : g.errorCode
     const message = code === g.errorCode ? g.errorMessage : `group ${g.groupId} does not exist`
     outcomes.set(g.groupId, {
       code,
       message,
       result:
-        code === 0
+        code === ErrorCode.NONE
           ? classicGroupDescription(g, nodeId)
           : failedDescription(g.groupId, new KafkaBrokerError(code, message ?? undefined)),
     })
@@ -435,5 +435,5 @@ export async function deleteGroups(
 }
 
 function noAnswer(groupId: string): KafkaError {
-  return new KafkaBrokerError(-1, `the coordinator did not answer for group ${groupId}`)
+  return new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `the coordinator did not answer for group ${groupId}`)
 }

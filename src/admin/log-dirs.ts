@@ -3,6 +3,7 @@
  * replica (one being moved between directories) lags.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { KafkaBrokerError, KafkaError } from '../errors.js'
 import { describeLogDirsApi } from '../protocol/messages/describe-log-dirs.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
@@ -67,7 +68,7 @@ async function describeBroker(ctx: AdminContext, broker: number, deadline: numbe
       () => describeLogDirsApi.createRequest({ topics: null }),
       deadline,
       (r) => {
-        if (r.errorCode !== 0) throw new KafkaBrokerError(r.errorCode)
+        if (r.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(r.errorCode)
       },
     )
     const logDirs = response.results

@@ -151,9 +151,9 @@ async function listOffsetsOnce(
         const result: ListedOffset = {
           topic: t.name,
           partition: p.partitionIndex,
-          offset: p.errorCode === 0 ? p.offset : -1n,
-          timestamp: p.errorCode === 0 ? Number(p.timestamp) : -1,
-          leaderEpoch: p.errorCode === 0 && p.leaderEpoch >= 0 ? p.leaderEpoch : null,
+          offset: p.errorCode === ErrorCode.NONE ? p.offset : -1n,
+          timestamp: p.errorCode === ErrorCode.NONE ? Number(p.timestamp) : -1,
+          leaderEpoch: p.errorCode === ErrorCode.NONE && p.leaderEpoch >= 0 ? p.leaderEpoch : null,
           error: resourceError(p.errorCode, null),
         }
         const code = leaderRetryCode(p.errorCode)
@@ -222,7 +222,7 @@ export async function deleteRecords(
         const result: DeletedRecords = {
           topic: t.name,
           partition: p.partitionIndex,
-          lowWatermark: p.errorCode === 0 ? p.lowWatermark : -1n,
+          lowWatermark: p.errorCode === ErrorCode.NONE ? p.lowWatermark : -1n,
           error: resourceError(p.errorCode, null),
         }
         const code = leaderRetryCode(p.errorCode)
@@ -237,7 +237,7 @@ export async function deleteRecords(
 }
 
 function noAnswer(p: TopicPartition): KafkaError {
-  return new KafkaBrokerError(-1, `no answer for ${partitionKey(p.topic, p.partition)}`)
+  return new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `no answer for ${partitionKey(p.topic, p.partition)}`)
 }
 
 /**

@@ -87,7 +87,7 @@ export async function sendToLeaders<R extends ResourceError>(
             const key = partitionKey(p.topic, p.partition)
             const outcome = answered.get(key)
             if (outcome === undefined) {
-              const e = new KafkaBrokerError(-1, `broker ${nodeId} did not answer for ${key}`)
+              const e = new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `broker ${nodeId} did not answer for ${key}`)
               outcomes.set(key, { code: -1, message: e.message, result: options.failed(p, e) })
             } else if (options.brokerId !== undefined) {
               // A pinned broker's answer is final, ErrorCode.NOT_LEADER_OR_FOLLOWER included: asking it again

@@ -4,6 +4,7 @@
  * is set.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { KafkaBrokerError, KafkaConfigError, type KafkaError } from '../errors.js'
 import { alterClientQuotasApi } from '../protocol/messages/alter-client-quotas.js'
 import { describeClientQuotasApi } from '../protocol/messages/describe-client-quotas.js'
@@ -127,7 +128,7 @@ export async function describeClientQuotas(
     () => describeClientQuotasApi.createRequest({ components, strict: filter.strict ?? false }),
     deadline,
     (r) => {
-      if (r.errorCode !== 0) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
     },
   )
   return (response.entries ?? []).map((e) => ({
@@ -175,7 +176,7 @@ export async function alterClientQuotas(
   )
   return alterations.map((a) => {
     const result = results.get(entityKey(entityToWire(a.entity)))
-    const error: KafkaError = new KafkaBrokerError(-1, 'the broker did not answer for this entity')
+    const error: KafkaError = new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, 'the broker did not answer for this entity')
     return result ?? { entity: a.entity, error }
   })
 }

@@ -3,6 +3,7 @@
  * to the controller (KRaft brokers forward them).
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { KafkaBrokerError, type KafkaError } from '../errors.js'
 import { alterPartitionReassignmentsApi } from '../protocol/messages/alter-partition-reassignments.js'
 import { electLeadersApi } from '../protocol/messages/elect-leaders.js'
@@ -91,7 +92,7 @@ export async function electLeaders(
 
   if (partitions === null || partitions === undefined) {
     const response = await send(null)
-    if (response.errorCode !== 0) throw new KafkaBrokerError(response.errorCode)
+    if (response.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(response.errorCode)
     return response.replicaElectionResults.flatMap((t) =>
       t.partitionResult.map((p) => ({
         topic: t.topic,
@@ -106,7 +107,7 @@ export async function electLeaders(
     [...unique.keys()],
     async (pending) => {
       const response = await send(pending.map((key) => unique.get(key) as TopicPartition))
-      if (response.errorCode !== 0) return everyPending(pending, unique, response.errorCode, null)
+      if (response.errorCode !== ErrorCode.NONE) return everyPending(pending, unique, response.errorCode, null)
       const outcomes = new Map<string, { code: number; message: string | null; result: ElectLeadersResult }>()
       for (const t of response.replicaElectionResults) {
         for (const p of t.partitionResult) {
@@ -162,7 +163,7 @@ export async function alterPartitionReassignments(
         deadline,
         throwIfRetriable,
       )
-      if (response.errorCode !== 0) return everyPending(pending, unique, response.errorCode, response.errorMessage)
+      if (response.errorCode !== ErrorCode.NONE) return everyPending(pending, unique, response.errorCode, response.errorMessage)
       const outcomes = new Map<string, { code: number; message: string | null; result: AlterPartitionReassignmentResult }>()
       for (const t of response.responses) {
         for (const p of t.partitions) {
@@ -208,7 +209,7 @@ export async function listPartitionReassignments(
       }),
     deadline,
     (r) => {
-      if (r.errorCode !== 0) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
     },
   )
   return response.topics
@@ -237,7 +238,7 @@ function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: str
 // A top-level error that means "wrong broker, or not ready" is retried as a whole request; any
 // other top-level error is the answer for every partition of the request.
 function throwIfRetriable(response: { errorCode: number }): void {
-  if (response.errorCode === 0) return
+  if (response.errorCode === ErrorCode.NONE) return
   const error = new KafkaBrokerError(response.errorCode)
   if (error.retriable) throw error
 }
@@ -265,5 +266,5 @@ function failedPartition(
 }
 
 function noAnswer(unique: ReadonlyMap<string, TopicPartition>, key: string): PartitionResult {
-  return failedPartition(unique, key, new KafkaBrokerError(-1, `the controller did not answer for ${key}`))
+  return failedPartition(unique, key, new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `the controller did not answer for ${key}`))
 }

@@ -5,6 +5,7 @@
  * derives the stored and server keys.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { randomBytes } from 'node:crypto'
 import { KafkaBrokerError, KafkaConfigError, type KafkaError } from '../errors.js'
 import { alterUserScramCredentialsApi } from '../protocol/messages/alter-user-scram-credentials.js'
@@ -89,7 +90,7 @@ export async function describeUserScramCredentials(
     () => describeUserScramCredentialsApi.createRequest({ users: asked === null ? null : asked.map((name) => ({ name })) }),
     deadline,
     (r) => {
-      if (r.errorCode !== 0) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaBrokerError(r.errorCode, r.errorMessage ?? undefined)
     },
   )
   const described = response.results.map((r) => ({
@@ -103,7 +104,7 @@ export async function describeUserScramCredentials(
   if (asked === null) return described
   const byUser = new Map(described.map((d) => [d.user, d]))
   return asked.map(
-    (user) => byUser.get(user) ?? { user, credentials: [], error: new KafkaBrokerError(-1, `the broker did not answer for user ${user}`) },
+    (user) => byUser.get(user) ?? { user, credentials: [], error: new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `the broker did not answer for user ${user}`) },
   )
 }
 
@@ -167,7 +168,7 @@ export async function alterUserScramCredentials(
   return [...byUser.keys()].map((user) => {
     const failure = failures.get(user)
     if (failure !== undefined) return { user, error: failure }
-    return results.get(user) ?? { user, error: new KafkaBrokerError(-1, `the broker did not answer for user ${user}`) }
+    return results.get(user) ?? { user, error: new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `the broker did not answer for user ${user}`) }
   })
 }
 

@@ -40,9 +40,9 @@ export async function freshTopicMetadata(ctx: AdminContext, topics: Iterable<str
   ctx.cluster.applyMetadata(response, unique)
   for (const t of response.topics) {
     if (t.name === null) continue
-    const info = t.errorCode === 0 ? ctx.cluster.metadata.topic(t.name) : undefined
+    const info = t.errorCode === ErrorCode.NONE ? ctx.cluster.metadata.topic(t.name) : undefined
     if (info !== undefined) known.set(t.name, info)
-    else errors.set(t.name, t.errorCode === 0 ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : t.errorCode)
+    else errors.set(t.name, t.errorCode === ErrorCode.NONE ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : t.errorCode)
   }
   for (const name of unique) {
     if (!known.has(name) && !errors.has(name)) errors.set(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)

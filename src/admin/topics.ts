@@ -2,6 +2,7 @@
  * Topic administration: create, delete, list, describe, add partitions.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { KafkaBrokerError, KafkaConfigError, KafkaTimeoutError, type KafkaError } from '../errors.js'
 import { createPartitionsApi } from '../protocol/messages/create-partitions.js'
 import { createTopicsApi } from '../protocol/messages/create-topics.js'
@@ -109,7 +110,7 @@ export async function createTopics(
             message: r.errorMessage,
             result: {
               topic: r.name,
-              topicId: r.errorCode === 0 && r.topicId !== ZERO_UUID ? r.topicId : null,
+              topicId: r.errorCode === ErrorCode.NONE && r.topicId !== ZERO_UUID ? r.topicId : null,
               numPartitions: r.numPartitions,
               replicationFactor: r.replicationFactor,
               error: resourceError(r.errorCode, r.errorMessage),
@@ -167,7 +168,7 @@ function missing(topic: string): CreateTopicResult {
     topicId: null,
     numPartitions: -1,
     replicationFactor: -1,
-    error: new KafkaBrokerError(-1, `the broker did not answer for topic ${topic}`),
+    error: new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `the broker did not answer for topic ${topic}`),
   }
 }
 
@@ -184,7 +185,7 @@ async function withLeaderWait(
     const response = await ctx.cluster.fetchMetadata([...waiting])
     ctx.cluster.applyMetadata(response, [...waiting])
     for (const t of response.topics) {
-      if (t.name !== null && t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leaderId >= 0)) {
+      if (t.name !== null && t.errorCode === ErrorCode.NONE && t.partitions.length > 0 && t.partitions.every((p) => p.leaderId >= 0)) {
         waiting.delete(t.name)
       }
     }
@@ -230,7 +231,7 @@ export async function deleteTopics(
     'DeleteTopics',
   )
   for (const topic of topics) if (results.get(topic)?.error === null) ctx.cluster.metadata.removeTopic(topic)
-  return topics.map((topic) => results.get(topic) ?? { topic, error: new KafkaBrokerError(-1, `no answer for ${topic}`) })
+  return topics.map((topic) => results.get(topic) ?? { topic, error: new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `no answer for ${topic}`) })
 }
 
 /** Names of the topics in the cluster; internal topics only when asked. */
@@ -241,7 +242,7 @@ export async function listTopics(
   const response = await ctx.cluster.fetchMetadata(null)
   ctx.cluster.applyMetadata(response, null)
   return response.topics
-    .filter((t) => t.errorCode === 0 && t.name !== null && (options.includeInternal === true || !t.isInternal))
+    .filter((t) => t.errorCode === ErrorCode.NONE && t.name !== null && (options.includeInternal === true || !t.isInternal))
     .map((t) => t.name as string)
     .sort()
 }
@@ -317,5 +318,5 @@ export async function createPartitions(
     deadline,
     'CreatePartitions',
   )
-  return requests.map((r) => results.get(r.topic) ?? { topic: r.topic, error: new KafkaBrokerError(-1, `no answer for ${r.topic}`) })
+  return requests.map((r) => results.get(r.topic) ?? { topic: r.topic, error: new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `no answer for ${r.topic}`) })
 }

@@ -290,7 +290,7 @@ export async function listTransactions(
           }),
         deadline,
         (r) => {
-          if (r.errorCode !== 0) {
+          if (r.errorCode !== ErrorCode.NONE) {
             throw new KafkaBrokerError(r.errorCode, `ListTransactions on broker ${broker.nodeId} failed`)
           }
         },
@@ -313,9 +313,9 @@ function asOutcome<R>(
 ): { code: number; message: string | null; result: R } {
   const e = error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error })
   // Retriable failures (connection loss, timeouts) go round again with a fresh coordinator lookup.
-  return { code: e.retriable ? ErrorCode.COORDINATOR_NOT_AVAILABLE : e.code === 0 ? -1 : e.code, message: e.message, result: failed(id, e) }
+  return { code: e.retriable ? ErrorCode.COORDINATOR_NOT_AVAILABLE : e.code === ErrorCode.NONE ? -1 : e.code, message: e.message, result: failed(id, e) }
 }
 
 function noAnswer(what: string): KafkaError {
-  return new KafkaBrokerError(-1, `no broker answered for ${what}`)
+  return new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `no broker answered for ${what}`)
 }

@@ -11,6 +11,7 @@
  * epoch 0, which closes the broker's session and opens a new one.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { partitionKey } from '../common/topic-partition.js'
 
 /** What a fetch asks for in one partition. */
@@ -38,7 +39,6 @@ export interface SessionRequest {
 
 const INITIAL_EPOCH = 0
 const MAX_EPOCH = 2 ** 31 - 1
-const FETCH_SESSION_ID_NOT_FOUND = 70
 
 /** The epoch after `epoch` in an incremental session: 1, 2, … 2^31-1, then 1 again (0 means full). */
 export function nextSessionEpoch(epoch: number): number {
@@ -111,8 +111,8 @@ export class FetchSession {
    * still be processed; the next request is full).
    */
   handleResponse(errorCode: number, sessionId: number, answered: Iterable<{ topic: string; partition: number }>): boolean {
-    if (errorCode !== 0) {
-      if (errorCode === FETCH_SESSION_ID_NOT_FOUND) this.#id = 0
+    if (errorCode !== ErrorCode.NONE) {
+      if (errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND) this.#id = 0
       this.#epoch = INITIAL_EPOCH
       return false
     }

@@ -17,7 +17,7 @@
  * (position lookup, error backoff) waits only until then, not for fetchMaxWaitMs.
  *
  * Per-partition errors follow Java's `FetchCollector.handleInitializeErrors`: leader and topic
- * errors refresh metadata and retry; OFFSET_OUT_OF_RANGE resets the position by `autoOffsetReset`
+ * errors refresh metadata and retry (the table in error-policy.ts); OFFSET_OUT_OF_RANGE resets the position by `autoOffsetReset`
  * or fails the partition for `'none'`; anything else non-retriable fails the partition.
  */
 
@@ -35,9 +35,11 @@ import {
   type FetchResponse,
   type FetchResponsePartitionData,
 } from '../protocol/messages/fetch.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { backoffMs } from '../util/backoff.js'
 import { CompletedFetch } from './completed-fetch.js'
+import { partitionErrorAction } from './error-policy.js'
 import { KafkaOffsetOutOfRangeError } from './errors.js'
 import type { FetchBuffer } from './fetch-buffer.js'
 import { FetchSession, type SessionPartition } from './fetch-session.js'
@@ -62,35 +64,12 @@ export interface FetcherDeps {
   readonly onPartitionError: (state: PartitionState, error: KafkaError) => void
 }
 
-const NONE = 0
-const OFFSET_OUT_OF_RANGE = 1
-const UNKNOWN_TOPIC_OR_PARTITION = 3
-const LEADER_NOT_AVAILABLE = 5
-const NOT_LEADER_OR_FOLLOWER = 6
-const REPLICA_NOT_AVAILABLE = 9
-const KAFKA_STORAGE_ERROR = 56
-const FETCH_SESSION_ID_NOT_FOUND = 70
-const INVALID_FETCH_SESSION_EPOCH = 71
-const FENCED_LEADER_EPOCH = 74
-const UNKNOWN_LEADER_EPOCH = 75
-const OFFSET_NOT_AVAILABLE = 78
-const UNKNOWN_TOPIC_ID = 100
-const INCONSISTENT_TOPIC_ID = 103
-const FETCH_SESSION_TOPIC_ID_ERROR = 106
-
-/** Errors after which the partition's leader or topic id must be looked up again. */
-const REFRESH_METADATA = new Set([
-  UNKNOWN_TOPIC_OR_PARTITION,
-  LEADER_NOT_AVAILABLE,
-  NOT_LEADER_OR_FOLLOWER,
-  REPLICA_NOT_AVAILABLE,
-  KAFKA_STORAGE_ERROR,
-  FENCED_LEADER_EPOCH,
-  OFFSET_NOT_AVAILABLE,
-  UNKNOWN_TOPIC_ID,
-  INCONSISTENT_TOPIC_ID,
+/** Request-level codes the fetch session handles itself (it starts a new session). */
+const SESSION_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
+  ErrorCode.INVALID_FETCH_SESSION_EPOCH,
+  ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR,
 ])
-const SESSION_ERRORS = new Set([FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH, FETCH_SESSION_TOPIC_ID_ERROR])
 /** The first Fetch version that names topics by id. */
 const TOPIC_ID_VERSION = 13
 /** The default of the v18 follower field: consumers leave it unset. */
@@ -396,7 +375,7 @@ export class Fetcher {
       }
     }
     session.handleResponse(response.errorCode, response.sessionId, answered)
-    if (response.errorCode !== NONE && !SESSION_ERRORS.has(response.errorCode)) {
+    if (response.errorCode !== ErrorCode.NONE && !SESSION_ERRORS.has(response.errorCode)) {
       // A request-level error (throttling, version trouble): back off this broker and look again.
       this.#nodeRetryAt.set(node, Date.now() + this.#deps.cluster.options.retryBackoff.initialMs)
       this.#refreshMetadata()
@@ -409,7 +388,8 @@ export class Fetcher {
     // Stale: the partition was revoked, seeked or reset while the fetch was in flight.
     if (subscriptions.get(state.topic, state.partition) !== state || state.generation !== a.generation) return
     const code = data.errorCode
-    if (code === NONE) {
+    const action = partitionErrorAction(code)
+    if (action === 'none') {
       state.highWatermark = data.highWatermark
       state.lastStableOffset = data.lastStableOffset
       state.logStartOffset = data.logStartOffset
@@ -426,37 +406,34 @@ export class Fetcher {
       buffer.add(state, fetch)
       return
     }
-    if (REFRESH_METADATA.has(code)) {
-      // KIP-951: the broker may name the new leader; otherwise ask the cluster.
-      const hint = data.currentLeader
-      const hinted = hint.leaderId >= 0 && hint.leaderEpoch >= 0 && cluster.metadata.updateLeader(state.topic, state.partition, hint.leaderId, hint.leaderEpoch)
-      if (!hinted) {
+    switch (action) {
+      case 'refresh-metadata': {
+        // KIP-951: the broker may name the new leader; otherwise ask the cluster.
+        const hint = data.currentLeader
+        const hinted = hint.leaderId >= 0 && hint.leaderEpoch >= 0 && cluster.metadata.updateLeader(state.topic, state.partition, hint.leaderId, hint.leaderEpoch)
+        if (!hinted) {
+          state.retryAt = Date.now() + cluster.options.retryBackoff.initialMs
+          this.#refreshMetadata()
+        }
+        return
+      }
+      case 'retry':
         state.retryAt = Date.now() + cluster.options.retryBackoff.initialMs
-        this.#refreshMetadata()
+        return
+      case 'reset-position': {
+        if (a.fetchOffset !== state.position) return
+        const strategy = this.#deps.resolver.defaultStrategy()
+        if (strategy === null) {
+          this.#fail(state, new KafkaOffsetOutOfRangeError(state, a.fetchOffset))
+        } else {
+          subscriptions.requestReset(state, strategy)
+          this.#deps.resolver.run()
+        }
+        return
       }
-      return
+      case 'fail':
+        this.#fail(state, new KafkaBrokerError(code))
     }
-    if (code === UNKNOWN_LEADER_EPOCH) {
-      state.retryAt = Date.now() + cluster.options.retryBackoff.initialMs
-      return
-    }
-    if (code === OFFSET_OUT_OF_RANGE) {
-      if (a.fetchOffset !== state.position) return
-      const strategy = this.#deps.resolver.defaultStrategy()
-      if (strategy === null) {
-        this.#fail(state, new KafkaOffsetOutOfRangeError(state, a.fetchOffset))
-      } else {
-        subscriptions.requestReset(state, strategy)
-        this.#deps.resolver.run()
-      }
-      return
-    }
-    const error = new KafkaBrokerError(code)
-    if (error.retriable) {
-      state.retryAt = Date.now() + cluster.options.retryBackoff.initialMs
-      return
-    }
-    this.#fail(state, error)
   }
 
   #fail(state: PartitionState, error: KafkaError): void {

@@ -19,9 +19,10 @@ import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaError, KafkaNetworkError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
-import { errorCodeInfo, ErrorCode } from '../protocol/error-codes.js'
+import { errorCodeInfo } from '../protocol/error-codes.js'
 import { offsetCommitApi } from '../protocol/messages/offset-commit.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
+import { coordinatorErrorAction } from './error-policy.js'
 import { KafkaCommitFailedError } from './errors.js'
 import type { GroupMembership } from './membership.js'
 import { sendCapped } from './offset-lookup.js'
@@ -51,17 +52,6 @@ export interface OffsetCommitterDeps {
   /** Sees the connection used, so its owner can close it. */
   readonly onConnection?: (connection: Connection) => void
 }
-
-/** Codes that mean "this member's generation is over": the membership must act, the commit fails. */
-const REJECTED: ReadonlySet<number> = new Set([
-  ErrorCode.ILLEGAL_GENERATION,
-  ErrorCode.UNKNOWN_MEMBER_ID,
-  ErrorCode.REBALANCE_IN_PROGRESS,
-  ErrorCode.FENCED_INSTANCE_ID,
-  ErrorCode.FENCED_MEMBER_EPOCH,
-  ErrorCode.STALE_MEMBER_EPOCH,
-])
-const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.REQUEST_TIMED_OUT])
 
 const noop = (): void => {}
 
@@ -120,7 +110,7 @@ export class OffsetCommitter {
         backoff: cluster.options.retryBackoff,
         what: `OffsetCommit for group ${JSON.stringify(groupId)}`,
         onRetriableError: (error) => {
-          if (COORDINATOR_MOVED.has(error.code) || error instanceof KafkaNetworkError) cluster.forgetCoordinator('group', groupId)
+          if (coordinatorErrorAction(error.code) === 'find-coordinator' || error instanceof KafkaNetworkError) cluster.forgetCoordinator('group', groupId)
         },
       },
     )
@@ -166,7 +156,7 @@ export class OffsetCommitter {
       { purpose: this.#deps.purpose ?? 'group', maxVersion: idsKnown ? undefined : 9, onConnection: this.#deps.onConnection },
     )
     const retryLater = new Map<string, CommitEntry>()
-    let retriable: KafkaBrokerError | null = null
+    let coordinatorMoved = false
     for (const t of response.topics) {
       const topic = t.name !== '' ? t.name : nameById.get(t.topicId)
       if (topic === undefined) continue
@@ -175,11 +165,12 @@ export class OffsetCommitter {
         const entry = all.get(key)
         if (entry === undefined) continue
         const code = p.errorCode
-        if (code === 0) {
+        const action = coordinatorErrorAction(code)
+        if (action === 'none') {
           this.#deps.onCommitted(entry)
           continue
         }
-        if (REJECTED.has(code)) {
+        if (action === 'commit-rejected') {
           membership?.commitRejected(code, identity?.generationId)
           const name = errorCodeInfo(code).name
           throw new KafkaCommitFailedError(
@@ -190,14 +181,13 @@ export class OffsetCommitter {
               : `offset commit for group ${groupId} rejected with ${name}: the group rebalanced and these partitions may belong to another member now`,
           )
         }
-        const error = new KafkaBrokerError(code)
-        if (!error.retriable) throw error
-        retriable = error
+        if (action === 'fail') throw new KafkaBrokerError(code)
+        if (action === 'find-coordinator') coordinatorMoved = true
         retryLater.set(key, entry)
       }
     }
     // The coordinator moved: the cluster must look it up again before the retry.
-    if (retriable !== null && COORDINATOR_MOVED.has(retriable.code)) cluster.forgetCoordinator('group', groupId)
+    if (coordinatorMoved) cluster.forgetCoordinator('group', groupId)
     return retryLater
   }
 }

@@ -24,6 +24,7 @@ import { offsetForLeaderEpochApi } from '../protocol/messages/offset-for-leader-
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import { ErrorCode } from '../protocol/error-codes.js'
+import { coordinatorErrorAction } from './error-policy.js'
 import { throwIfAborted } from '../util/abort.js'
 
 /** Java's CONSUMER_REPLICA_ID: the request comes from a consumer, not a follower. */
@@ -139,7 +140,7 @@ export async function fetchCommittedOffsets(
       backoff: cluster.options.retryBackoff,
       what: `OffsetFetch for group ${JSON.stringify(groupId)}`,
       onRetriableError: (error) => {
-        if (error.code === ErrorCode.NOT_COORDINATOR || error.code === ErrorCode.COORDINATOR_NOT_AVAILABLE || error instanceof KafkaNetworkError) {
+        if (coordinatorErrorAction(error.code) === 'find-coordinator' || error instanceof KafkaNetworkError) {
           cluster.forgetCoordinator('group', groupId)
         }
       },
@@ -172,10 +173,10 @@ function checkOffsetFetch(response: OffsetFetchResponse): void {
   if (code !== ErrorCode.NONE) throw new KafkaBrokerError(code)
   for (const t of group?.topics ?? response.topics) {
     for (const p of t.partitions) {
-      // Retriable: a transaction's offsets are pending (KIP-447), or the coordinator is loading.
-      if (p.errorCode === ErrorCode.UNSTABLE_OFFSET_COMMIT || p.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
-        throw new KafkaBrokerError(p.errorCode)
-      }
+      // Retried as a whole: a transaction's offsets are pending (KIP-447, UNSTABLE_OFFSET_COMMIT),
+      // or the coordinator is loading or moved.
+      const action = coordinatorErrorAction(p.errorCode)
+      if (action === 'retry' || action === 'find-coordinator') throw new KafkaBrokerError(p.errorCode)
     }
   }
 }

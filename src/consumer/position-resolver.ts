@@ -10,6 +10,7 @@ import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
 import { KafkaBrokerError, KafkaError } from '../errors.js'
 import { backoffMs } from '../util/backoff.js'
+import { partitionErrorAction } from './error-policy.js'
 import { KafkaLogTruncationError, KafkaNoOffsetError } from './errors.js'
 import {
   EARLIEST_TIMESTAMP,
@@ -143,6 +144,15 @@ export class PositionResolver {
     this.#backOff(p)
   }
 
+  // A leader's error code for a partition, by the consumer's error table: UNKNOWN_LEADER_EPOCH
+  // (our metadata is ahead of that broker) waits rather than refreshing.
+  #answerFailed(p: PartitionState, code: number): void {
+    const action = partitionErrorAction(code)
+    if (action === 'retry') this.#backOff(p)
+    else if (action === 'refresh-metadata') this.#lookupFailed(p, new KafkaBrokerError(code))
+    else this.#deps.onFailed(p, new KafkaBrokerError(code))
+  }
+
   #applyDefaultReset(p: PartitionState): void {
     const strategy = this.defaultStrategy()
     if (strategy === null) this.#deps.onFailed(p, new KafkaNoOffsetError(p))
@@ -212,7 +222,7 @@ export class PositionResolver {
     for (const p of states) {
       const a = answers.get(p.key) as LeaderAnswer
       if (a.errorCode !== ErrorCode.NONE) {
-        if (p.generation === generations.get(p)) this.#lookupFailed(p, new KafkaBrokerError(a.errorCode))
+        if (p.generation === generations.get(p)) this.#answerFailed(p, a.errorCode)
         continue
       }
       this.#succeeded(p)
@@ -241,9 +251,7 @@ export class PositionResolver {
       if (p.generation !== generation || p.state !== 'AWAIT_VALIDATION') continue
       const a = answers.get(p.key) as LeaderAnswer
       if (a.errorCode !== ErrorCode.NONE) {
-        // Our metadata is ahead of that broker: wait for it rather than refreshing.
-        if (a.errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH) this.#backOff(p)
-        else this.#lookupFailed(p, new KafkaBrokerError(a.errorCode))
+        this.#answerFailed(p, a.errorCode)
         continue
       }
       this.#succeeded(p)
