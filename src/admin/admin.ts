@@ -5,6 +5,7 @@
 
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaStateError } from '../errors.js'
+import { abortable } from '../util/abort.js'
 import { checkOptionNames, durationOption, optionsObject, type OptionNames } from '../util/options.js'
 import { AdminContext, type AdminCallOptions } from './context.js'
 import * as topics from './topics.js'
@@ -39,6 +40,10 @@ const ADMIN_OPTION_NAMES: OptionNames<AdminOptions> = { timeoutMs: true }
  * carries its own `error` (null on success), so one bad topic does not hide the others. A call
  * rejects only when it fails as a whole (no broker reachable before the deadline, a closed client).
  * Retriable errors are retried until the call's deadline.
+ *
+ * Every call takes `{ signal }` in its options, as Node's APIs do: an abort rejects the call at
+ * once with `signal.reason` and stops its retries. A read (list, describe) leaves nothing behind;
+ * a change already sent to a broker may still take effect, so check with a describe call.
  */
 export class Admin {
   readonly #ctx: AdminContext
@@ -60,35 +65,67 @@ export class Admin {
   }
 
   /**
+   * Runs one call on a context carrying its signal. An abort rejects the call at once with
+   * `signal.reason`; the call's retries stop at their next attempt (see `AdminCallOptions.signal`).
+   */
+  #call<T>(options: AdminCallOptions | undefined, run: (ctx: AdminContext) => Promise<T>): Promise<T> {
+    const ctx = this.#context().forCall(options)
+    const signal = ctx.signal
+    if (signal?.aborted === true) return Promise.reject(signal.reason)
+    return abortable(run(ctx), signal)
+  }
+
+  /**
    * Creates topics. By default waits until every partition of each created topic has a leader, so
    * producing right away works. Per-topic failures (TOPIC_ALREADY_EXISTS, INVALID_REPLICATION_FACTOR,
    * INVALID_CONFIG …) are in each result's `error`.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
    */
   createTopics(newTopics: readonly topics.NewTopic[], options?: topics.CreateTopicsOptions): Promise<topics.CreateTopicResult[]> {
-    return topics.createTopics(this.#context(), newTopics, options)
+    return this.#call(options, (ctx) => topics.createTopics(ctx, newTopics, options))
   }
 
-  /** Deletes topics by name; a missing topic's result carries UNKNOWN_TOPIC_OR_PARTITION. */
+  /**
+   * Deletes topics by name; a missing topic's result carries UNKNOWN_TOPIC_OR_PARTITION.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   deleteTopics(names: readonly string[], options?: AdminCallOptions): Promise<topics.TopicResult[]> {
-    return topics.deleteTopics(this.#context(), names, options)
+    return this.#call(options, (ctx) => topics.deleteTopics(ctx, names, options))
   }
 
-  /** Names of all topics, sorted; internal topics (`__consumer_offsets` …) only with `includeInternal`. */
+  /**
+   * Names of all topics, sorted; internal topics (`__consumer_offsets` …) only with `includeInternal`.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   listTopics(options?: AdminCallOptions & { includeInternal?: boolean }): Promise<string[]> {
-    return topics.listTopics(this.#context(), options)
+    return this.#call(options, (ctx) => topics.listTopics(ctx, options))
   }
 
-  /** Partitions, leaders, replicas and ISR of topics, in the order asked. */
+  /**
+   * Partitions, leaders, replicas and ISR of topics, in the order asked.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeTopics(names: readonly string[], options?: AdminCallOptions): Promise<topics.TopicDescription[]> {
-    return topics.describeTopics(this.#context(), names, options)
+    return this.#call(options, (ctx) => topics.describeTopics(ctx, names, options))
   }
 
-  /** Grows topics to a new partition count. */
+  /**
+   * Grows topics to a new partition count.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   createPartitions(
     requests: readonly topics.NewPartitions[],
     options?: AdminCallOptions & { validateOnly?: boolean },
   ): Promise<topics.TopicResult[]> {
-    return topics.createPartitions(this.#context(), requests, options)
+    return this.#call(options, (ctx) => topics.createPartitions(ctx, requests, options))
   }
 
   // --- groups, committed offsets, partition offsets and records ---
@@ -97,57 +134,81 @@ export class Admin {
    * Groups of every broker, merged and sorted by id, with their type and state. Filters by state
    * and type are applied by the brokers. Rejects when a broker cannot answer, since the listing
    * would be incomplete.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   listGroups(options?: groups.ListGroupsOptions): Promise<groups.GroupListing[]> {
-    return groups.listGroups(this.#context(), options)
+    return this.#call(options, (ctx) => groups.listGroups(ctx, options))
   }
 
   /**
    * Members, assignments and state of classic and KIP-848 consumer groups, in the order asked. A
    * missing group's result carries GROUP_ID_NOT_FOUND.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<groups.GroupDescription[]> {
-    return groups.describeGroups(this.#context(), groupIds, options)
+    return this.#call(options, (ctx) => groups.describeGroups(ctx, groupIds, options))
   }
 
-  /** Deletes groups without members, with their offsets: NON_EMPTY_GROUP or GROUP_ID_NOT_FOUND per group otherwise. */
+  /**
+   * Deletes groups without members, with their offsets: NON_EMPTY_GROUP or GROUP_ID_NOT_FOUND per group otherwise.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   deleteGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<groups.GroupResult[]> {
-    return groups.deleteGroups(this.#context(), groupIds, options)
+    return this.#call(options, (ctx) => groups.deleteGroups(ctx, groupIds, options))
   }
 
   /**
    * A group's committed offsets: of every partition it committed, or of `options.partitions`.
    * Rejects on a group-level error; a partition of a missing topic carries UNKNOWN_TOPIC_OR_PARTITION.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   listConsumerGroupOffsets(
     groupId: string,
     options?: groupOffsets.ListConsumerGroupOffsetsOptions,
   ): Promise<groupOffsets.CommittedOffset[]> {
-    return groupOffsets.listConsumerGroupOffsets(this.#context(), groupId, options)
+    return this.#call(options, (ctx) => groupOffsets.listConsumerGroupOffsets(ctx, groupId, options))
   }
 
-  /** Sets a group's committed offsets; the group must have no members. One result per partition. */
+  /**
+   * Sets a group's committed offsets; the group must have no members. One result per partition.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   alterConsumerGroupOffsets(
     groupId: string,
     newOffsets: readonly groupOffsets.OffsetToCommit[],
     options?: AdminCallOptions,
   ): Promise<groupOffsets.PartitionResult[]> {
-    return groupOffsets.alterConsumerGroupOffsets(this.#context(), groupId, newOffsets, options)
+    return this.#call(options, (ctx) => groupOffsets.alterConsumerGroupOffsets(ctx, groupId, newOffsets, options))
   }
 
-  /** Deletes a group's committed offsets of partitions its members are not subscribed to. */
+  /**
+   * Deletes a group's committed offsets of partitions its members are not subscribed to.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   deleteConsumerGroupOffsets(
     groupId: string,
     partitions: readonly TopicPartition[],
     options?: AdminCallOptions,
   ): Promise<groupOffsets.PartitionResult[]> {
-    return groupOffsets.deleteConsumerGroupOffsets(this.#context(), groupId, partitions, options)
+    return this.#call(options, (ctx) => groupOffsets.deleteConsumerGroupOffsets(ctx, groupId, partitions, options))
   }
 
   /**
    * Moves an empty group's offsets for a topic to the earliest or latest offsets or to a timestamp,
    * like `kafka-consumer-groups --reset-offsets --execute`. Rejects with KafkaStateError while the
    * group has members.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
    */
   resetConsumerGroupOffsets(
     groupId: string,
@@ -155,17 +216,26 @@ export class Admin {
     to: groupOffsets.ResetTarget,
     options?: groupOffsets.ResetConsumerGroupOffsetsOptions,
   ): Promise<groupOffsets.ResetOffsetResult[]> {
-    return groupOffsets.resetConsumerGroupOffsets(this.#context(), groupId, topic, to, options)
+    return this.#call(options, (ctx) => groupOffsets.resetConsumerGroupOffsets(ctx, groupId, topic, to, options))
   }
 
-  /** Offsets of partitions (earliest, latest, by timestamp, of the max timestamp), asked of each partition's leader. */
+  /**
+   * Offsets of partitions (earliest, latest, by timestamp, of the max timestamp), asked of each partition's leader.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   listOffsets(queries: readonly offsets.OffsetQuery[], options?: offsets.ListOffsetsOptions): Promise<offsets.ListedOffset[]> {
-    return offsets.listOffsets(this.#context(), queries, options)
+    return this.#call(options, (ctx) => offsets.listOffsets(ctx, queries, options))
   }
 
-  /** Deletes the records before an offset in each partition; each result carries the new low watermark. */
+  /**
+   * Deletes the records before an offset in each partition; each result carries the new low watermark.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   deleteRecords(requests: readonly offsets.RecordsToDelete[], options?: AdminCallOptions): Promise<offsets.DeletedRecords[]> {
-    return offsets.deleteRecords(this.#context(), requests, options)
+    return this.#call(options, (ctx) => offsets.deleteRecords(ctx, requests, options))
   }
 
   // --- configs, ACLs, client quotas, SCRAM credentials ---
@@ -174,77 +244,116 @@ export class Admin {
    * Configs of topics, brokers (name = node id, '' for the cluster-wide defaults), broker loggers,
    * groups and client-metrics subscriptions, in the order asked. Broker resources are asked of that
    * broker. A missing topic fails only its own result.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeConfigs(
     resources: readonly configs.ConfigResource[],
     options?: configs.DescribeConfigsOptions,
   ): Promise<configs.ResourceConfigs[]> {
-    return configs.describeConfigs(this.#context(), resources, options)
+    return this.#call(options, (ctx) => configs.describeConfigs(ctx, resources, options))
   }
 
   /**
    * Sets, deletes, appends to or subtracts from configs, leaving the others unchanged. Results are
    * per resource; an unknown config (INVALID_CONFIG) or missing topic fails only its resource.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
    */
   incrementalAlterConfigs(
     alterations: readonly configs.ConfigAlteration[],
     options?: configs.IncrementalAlterConfigsOptions,
   ): Promise<configs.AlterConfigsResult[]> {
-    return configs.incrementalAlterConfigs(this.#context(), alterations, options)
+    return this.#call(options, (ctx) => configs.incrementalAlterConfigs(ctx, alterations, options))
   }
 
-  /** Creates ACLs (pattern type LITERAL and host `*` unless given); one result per ACL. Needs an authorizer. */
+  /**
+   * Creates ACLs (pattern type LITERAL and host `*` unless given); one result per ACL. Needs an authorizer.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   createAcls(newAcls: readonly acls.NewAclBinding[], options?: AdminCallOptions): Promise<acls.CreateAclResult[]> {
-    return acls.createAcls(this.#context(), newAcls, options)
+    return this.#call(options, (ctx) => acls.createAcls(ctx, newAcls, options))
   }
 
-  /** The ACLs matching a filter (an empty filter matches every ACL). */
+  /**
+   * The ACLs matching a filter (an empty filter matches every ACL).
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeAcls(filter?: acls.AclBindingFilter, options?: AdminCallOptions): Promise<acls.AclBinding[]> {
-    return acls.describeAcls(this.#context(), filter, options)
+    return this.#call(options, (ctx) => acls.describeAcls(ctx, filter, options))
   }
 
-  /** Deletes the ACLs matching each filter; one result per filter listing what it matched. An empty filter deletes every ACL. */
+  /**
+   * Deletes the ACLs matching each filter; one result per filter listing what it matched. An empty filter deletes every ACL.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   deleteAcls(filters: readonly acls.AclBindingFilter[], options?: AdminCallOptions): Promise<acls.DeleteAclsFilterResult[]> {
-    return acls.deleteAcls(this.#context(), filters, options)
+    return this.#call(options, (ctx) => acls.deleteAcls(ctx, filters, options))
   }
 
-  /** Quotas of the users, client ids and IPs a filter matches (default: every entity with a quota). */
+  /**
+   * Quotas of the users, client ids and IPs a filter matches (default: every entity with a quota).
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeClientQuotas(filter?: quotas.ClientQuotaFilter, options?: AdminCallOptions): Promise<quotas.ClientQuotaEntry[]> {
-    return quotas.describeClientQuotas(this.#context(), filter, options)
+    return this.#call(options, (ctx) => quotas.describeClientQuotas(ctx, filter, options))
   }
 
-  /** Sets quotas, or removes them with a null value; one result per entity. */
+  /**
+   * Sets quotas, or removes them with a null value; one result per entity.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
+   */
   alterClientQuotas(
     alterations: readonly quotas.ClientQuotaAlteration[],
     options?: AdminCallOptions & { validateOnly?: boolean },
   ): Promise<quotas.ClientQuotaAlterationResult[]> {
-    return quotas.alterClientQuotas(this.#context(), alterations, options)
+    return this.#call(options, (ctx) => quotas.alterClientQuotas(ctx, alterations, options))
   }
 
-  /** SCRAM mechanisms and iteration counts of the given users (default: every user with credentials). */
+  /**
+   * SCRAM mechanisms and iteration counts of the given users (default: every user with credentials).
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeUserScramCredentials(
     users?: readonly string[],
     options?: AdminCallOptions,
   ): Promise<scram.UserScramCredentialsDescription[]> {
-    return scram.describeUserScramCredentials(this.#context(), users, options)
+    return this.#call(options, (ctx) => scram.describeUserScramCredentials(ctx, users, options))
   }
 
   /**
    * Upserts and deletes SCRAM credentials; one result per user. Passwords are salted and hashed
    * here and never sent.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
    */
   alterUserScramCredentials(
     alterations: readonly scram.UserScramCredentialAlteration[],
     options?: AdminCallOptions,
   ): Promise<scram.AlterUserScramCredentialsResult[]> {
-    return scram.alterUserScramCredentials(this.#context(), alterations, options)
+    return this.#call(options, (ctx) => scram.alterUserScramCredentials(ctx, alterations, options))
   }
 
   // --- cluster operations: cluster, leader elections, reassignments, log dirs, producers, transactions ---
 
-  /** The cluster id, the brokers and the controller (DescribeCluster, or Metadata on brokers before 2.8). */
+  /**
+   * The cluster id, the brokers and the controller (DescribeCluster, or Metadata on brokers before 2.8).
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeCluster(options?: clusterOps.DescribeClusterOptions): Promise<clusterOps.ClusterDescription> {
-    return clusterOps.describeCluster(this.#context(), options)
+    return this.#call(options, (ctx) => clusterOps.describeCluster(ctx, options))
   }
 
   /**
@@ -252,58 +361,84 @@ export class Admin {
    * `ElectionType.UNCLEAN` lets an out-of-sync replica lead a partition with no live ISR member.
    * Omit `partitions` to elect wherever needed. A partition already led by its preferred replica
    * reports ELECTION_NOT_NEEDED in its `error`.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
    */
   electLeaders(
     electionType: reassignments.ElectionType,
     partitions?: readonly TopicPartition[] | null,
     options?: AdminCallOptions,
   ): Promise<reassignments.ElectLeadersResult[]> {
-    return reassignments.electLeaders(this.#context(), electionType, partitions, options)
+    return this.#call(options, (ctx) => reassignments.electLeaders(ctx, electionType, partitions, options))
   }
 
   /**
    * Moves partitions to new replica lists (`replicas: null` cancels a reassignment in progress).
    * Resolves when the controller accepted them; the data moves afterwards.
+   *
+   * An aborted `signal` rejects the call with its reason and sends nothing more; requests
+   * already sent may still take effect.
    */
   alterPartitionReassignments(
     reassignmentRequests: readonly reassignments.PartitionReassignmentRequest[],
     options?: reassignments.AlterPartitionReassignmentsOptions,
   ): Promise<reassignments.AlterPartitionReassignmentResult[]> {
-    return reassignments.alterPartitionReassignments(this.#context(), reassignmentRequests, options)
+    return this.#call(options, (ctx) => reassignments.alterPartitionReassignments(ctx, reassignmentRequests, options))
   }
 
-  /** Reassignments in progress, of the given partitions or of the whole cluster. */
+  /**
+   * Reassignments in progress, of the given partitions or of the whole cluster.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   listPartitionReassignments(
     partitions?: readonly TopicPartition[],
     options?: AdminCallOptions,
   ): Promise<reassignments.PartitionReassignment[]> {
-    return reassignments.listPartitionReassignments(this.#context(), partitions, options)
+    return this.#call(options, (ctx) => reassignments.listPartitionReassignments(ctx, partitions, options))
   }
 
-  /** Log directories of the given brokers (default: every live broker) with their replicas' sizes. */
+  /**
+   * Log directories of the given brokers (default: every live broker) with their replicas' sizes.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeLogDirs(brokers?: readonly number[], options?: AdminCallOptions): Promise<logDirs.BrokerLogDirs[]> {
-    return logDirs.describeLogDirs(this.#context(), brokers, options)
+    return this.#call(options, (ctx) => logDirs.describeLogDirs(ctx, brokers, options))
   }
 
-  /** Active producers of partitions, as each partition's leader (or `brokerId`) tracks them. */
+  /**
+   * Active producers of partitions, as each partition's leader (or `brokerId`) tracks them.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeProducers(
     partitions: readonly TopicPartition[],
     options?: transactions.DescribeProducersOptions,
   ): Promise<transactions.PartitionProducerState[]> {
-    return transactions.describeProducers(this.#context(), partitions, options)
+    return this.#call(options, (ctx) => transactions.describeProducers(ctx, partitions, options))
   }
 
-  /** Transactions as their coordinators hold them, one result per distinct transactional id. */
+  /**
+   * Transactions as their coordinators hold them, one result per distinct transactional id.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   describeTransactions(
     transactionalIds: readonly string[],
     options?: AdminCallOptions,
   ): Promise<transactions.TransactionDescription[]> {
-    return transactions.describeTransactions(this.#context(), transactionalIds, options)
+    return this.#call(options, (ctx) => transactions.describeTransactions(ctx, transactionalIds, options))
   }
 
-  /** Transactions known to every broker's coordinator, filtered by state, producer id, duration or id pattern. */
+  /**
+   * Transactions known to every broker's coordinator, filtered by state, producer id, duration or id pattern.
+   *
+   * An aborted `signal` rejects the call with its reason and leaves nothing behind.
+   */
   listTransactions(options?: transactions.ListTransactionsOptions): Promise<transactions.TransactionListing[]> {
-    return transactions.listTransactions(this.#context(), options)
+    return this.#call(options, (ctx) => transactions.listTransactions(ctx, options))
   }
 
   /** Releases this admin client. The root's connections stay open for its other clients. */

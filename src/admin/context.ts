@@ -1,7 +1,11 @@
 /**
- * What every admin operation needs: the shared cluster, the call's deadline, and the two retry
- * shapes admin calls have — a whole request retried, or the resources of a batched request retried
- * one by one so that a failing topic never holds up the others.
+ * What every admin operation needs: the shared cluster, the call's deadline and signal, and the
+ * two retry shapes admin calls have — a whole request retried, or the resources of a batched
+ * request retried one by one so that a failing topic never holds up the others.
+ *
+ * Cancellation lives here once: each call runs on a context of its own ({@link AdminContext.forCall})
+ * that carries the call's `AbortSignal`, and both retry shapes stop at the next attempt once it
+ * aborts. The admin facade rejects the call at once with `signal.reason`.
  */
 
 import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
@@ -10,12 +14,19 @@ import { KafkaBrokerError, KafkaConfigError, KafkaError, KafkaTimeoutError } fro
 import type { ApiDescriptor } from '../protocol/api.js'
 import { errorCodeInfo, ErrorCode } from '../protocol/error-codes.js'
 import { backoffMs } from '../util/backoff.js'
+import { throwIfAborted } from '../util/abort.js'
 import { describeValue, durationOption } from '../util/options.js'
 
 /** Options every admin call takes. */
 export interface AdminCallOptions {
   /** Deadline of the whole call, retries included. Default: the admin's `timeoutMs`. */
   timeoutMs?: number
+  /**
+   * Abandons the call: it rejects with `signal.reason` at once, and no further request or retry of
+   * it is sent. Requests already sent are not called back, so a change they carry (a topic
+   * created, offsets altered) may still take effect on the brokers.
+   */
+  signal?: AbortSignal
 }
 
 /** A per-resource outcome: `error` is null on success. */
@@ -27,18 +38,35 @@ export interface ResourceError {
 export class AdminContext {
   readonly cluster: Cluster
   readonly defaultTimeoutMs: number
+  /** The signal of the call this context serves, if any. */
+  readonly signal: AbortSignal | undefined
 
-  constructor(cluster: Cluster, defaultTimeoutMs: number) {
+  constructor(cluster: Cluster, defaultTimeoutMs: number, signal?: AbortSignal) {
     this.cluster = cluster
     this.defaultTimeoutMs = defaultTimeoutMs
+    this.signal = signal
+  }
+
+  /** The context of one call, carrying its `signal` (checked: an AbortSignal or absent). */
+  forCall(options: AdminCallOptions | undefined): AdminContext {
+    checkCallOptions(options)
+    const signal: unknown = options?.signal
+    if (signal === undefined) return this
+    if (!(signal instanceof AbortSignal)) {
+      throw new KafkaConfigError(`call options: signal must be an AbortSignal, got ${describeValue(signal)}`)
+    }
+    return new AdminContext(this.cluster, this.defaultTimeoutMs, signal)
+  }
+
+  /** Throws the signal's reason once the call has been aborted; loops of their own check it each round. */
+  throwIfAborted(): void {
+    throwIfAborted(this.signal)
   }
 
   /** Absolute deadline of a call. */
   deadline(options: AdminCallOptions | undefined): number {
     // Every call starts here: a NaN deadline would never pass, and the call would retry forever.
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new KafkaConfigError(`call options: expected an object, got ${describeValue(options)}`)
-    }
+    checkCallOptions(options)
     return Date.now() + durationOption('timeoutMs', options?.timeoutMs, this.defaultTimeoutMs, 1)
   }
 
@@ -61,6 +89,7 @@ export class AdminContext {
   ): Promise<Res> {
     return retry(
       async () => {
+        throwIfAborted(this.signal)
         const to = typeof target === 'function' ? await target() : target
         const response = await this.cluster.sendTo(to, api, build, { timeoutMs: this.remaining(deadline) + 1000 })
         check?.(response)
@@ -98,10 +127,12 @@ export class AdminContext {
     const settled = new Map<K, R>()
     let pending = [...keys]
     for (let attempt = 0; pending.length > 0; attempt++) {
+      throwIfAborted(this.signal)
       let outcomes: Map<K, { code: number; message: string | null; result: R }>
       try {
         outcomes = await round(pending)
       } catch (error) {
+        if (this.signal?.aborted === true) throw this.signal.reason
         const e = error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error })
         for (const key of pending) settled.set(key, failed(key, e))
         return settled
@@ -130,7 +161,14 @@ export class AdminContext {
       if (refresh) await this.cluster.refreshMetadata().catch(() => {})
       await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, this.cluster.options.retryBackoff)))
     }
+    throwIfAborted(this.signal)
     return settled
+  }
+}
+
+function checkCallOptions(options: unknown): void {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new KafkaConfigError(`call options: expected an object, got ${describeValue(options)}`)
   }
 }
 

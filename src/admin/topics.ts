@@ -182,6 +182,7 @@ async function withLeaderWait(
 ): Promise<CreateTopicResult[]> {
   let waiting = new Set(created)
   for (let attempt = 0; waiting.size > 0; attempt++) {
+    ctx.throwIfAborted()
     const response = await ctx.cluster.fetchMetadata([...waiting])
     ctx.cluster.applyMetadata(response, [...waiting])
     for (const t of response.topics) {
