@@ -323,9 +323,12 @@ export class Sender {
     }
     this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1)
     // Not awaited: the next request to this broker may be built while this one is answered.
+    // The client gives up when the broker's own ack timeout (the same requestTimeoutMs) runs out,
+    // as Java's Sender does: a response lost on the way (a silent connection) is retried after one
+    // request timeout, not later.
     sendRequest(connection, produceApi, version, request, {
       clientId,
-      timeoutMs: options.requestTimeoutMs + 5_000,
+      timeoutMs: options.requestTimeoutMs,
     })
       .then(
         (response) => this.#onResponse(drained, response, version),
