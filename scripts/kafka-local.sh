@@ -66,6 +66,11 @@ say() { echo "kafka-local: $*" >&2; }
 (( KAFKA_MAJOR >= 3 )) || die "Kafka $KAFKA_VERSION is not supported (KRaft from Maven jars needs 3.x or newer)"
 
 cluster_broker_port() { echo $(($1 * 100 + 9092 + CLUSTER_PORT_OFFSET)); }   # 9192, 9292, 9392
+# A second client listener per cluster broker, for the chaos suite's fault proxy: it listens on
+# broker port + 5 and advertises broker port + 6, where test/chaos/support/fault-proxy.ts listens and
+# forwards to it. Clients bootstrapped through the proxy get metadata that keeps them on it.
+cluster_proxied_port() { echo $(($(cluster_broker_port "$1") + 5)); }      # 9197, 9297, 9397
+cluster_proxy_port() { echo $(($(cluster_broker_port "$1") + 6)); }        # 9198, 9298, 9398
 single_bootstrap() { echo "127.0.0.1:$SINGLE_PORT"; }
 cluster_bootstrap() {
   echo "127.0.0.1:$(cluster_broker_port 1),127.0.0.1:$(cluster_broker_port 2),127.0.0.1:$(cluster_broker_port 3)"
@@ -339,11 +344,11 @@ write_cluster_broker_props() {
 process.roles=broker
 node.id=$n
 controller.quorum.voters=$CLUSTER_CONTROLLER_ID@127.0.0.1:$CLUSTER_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,PROXIED://127.0.0.1:$(cluster_proxied_port "$n")
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,PROXIED://127.0.0.1:$(cluster_proxy_port "$n")
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$dir/data
 # A SIGKILLed broker is fenced (and its leaderships move) after this, instead of the 9 s default.
 broker.heartbeat.interval.ms=1000
@@ -573,7 +578,7 @@ cluster_start() {
   done
   fetch
   require_free_ports "$(cluster_broker_port 1)" "$(cluster_broker_port 2)" "$(cluster_broker_port 3)" \
-    "$CLUSTER_CONTROLLER_PORT"
+    "$(cluster_proxied_port 1)" "$(cluster_proxied_port 2)" "$(cluster_proxied_port 3)" "$CLUSTER_CONTROLLER_PORT"
   mkdir -p "$CONTROLLER_DIR"
   write_controller_props "$CONTROLLER_DIR"
   for n in 1 2 3; do

@@ -21,6 +21,8 @@ export interface GroupRunOptions {
   heartbeatIntervalMs: number
   maxPollIntervalMs: number
   holdFile?: string
+  /** Where the members bootstrap (the fault proxy, say); the cluster's brokers by default. */
+  bootstrap?: string
 }
 
 export interface GroupAudit {
@@ -50,7 +52,7 @@ export class GroupRun {
     this.#options = options
     this.observer = new GroupObserver(options.partitions)
     this.settings = {
-      bootstrap: cluster.bootstrap,
+      bootstrap: options.bootstrap ?? cluster.bootstrap,
       topic,
       groupId: `${topic}-group`,
       groupProtocol: options.groupProtocol,
