@@ -31,10 +31,16 @@ export class MessageIterator<M extends Positioned> implements AsyncIterableItera
   #done = false
   // The abort not yet reported by a next() call.
   #abortPending = false
-  readonly #release: () => void
+  #release: () => void = () => {}
 
   constructor(deps: MessageIteratorDeps<M>) {
     this.#deps = deps
+    if (deps.signal?.aborted === true) {
+      // Nothing started: the first next() reports the abort.
+      this.#abortPending = true
+      this.#done = true
+      return
+    }
     this.#release = onAbort(deps.signal, () => {
       if (this.#done) return
       this.#abortPending = true
