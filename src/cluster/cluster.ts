@@ -10,7 +10,7 @@ import { KafkaBrokerError, KafkaConfigError, KafkaNetworkError, KafkaStateError,
 import { negotiateApiVersions, type BrokerVersions } from '../network/api-versions.js'
 import type { Connection, SocketFactory } from '../network/connection.js'
 import { ConnectionPool, type BrokerEndpoint, type ConnectionPurpose } from '../network/connection-pool.js'
-import { sendRequest } from '../network/send-request.js'
+import { sendOneWay, sendRequest } from '../network/send-request.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { findCoordinatorApi } from '../protocol/messages/find-coordinator.js'
 import { metadataApi, type MetadataResponse } from '../protocol/messages/metadata.js'
@@ -54,9 +54,26 @@ export interface ClusterOptions {
   lookup?: HostLookup
 }
 
+/** How {@link Cluster.sendTo} sends: every role's requests go through it, with these choices. */
 export interface SendToOptions {
+  /**
+   * Which of the broker's connections carries the request. Roles keep their own ('produce',
+   * 'fetch', 'group' …) so a long-polling Fetch never delays a heartbeat or a Produce.
+   */
   purpose?: ConnectionPurpose
+  /** Client-side timeout of this request; the connection's requestTimeoutMs when omitted. */
   timeoutMs?: number
+  /**
+   * Never send a version above this one, even when both sides support it: a newer version needs
+   * something the caller lacks (topic ids it has not learnt, say) or changes a semantic it relies on.
+   */
+  maxVersion?: number
+  /**
+   * Called with the connection once it is open and negotiated, before `build` and before the request
+   * is written; for callers that watch the connection (close it to cancel a long poll, count what is
+   * in flight on it).
+   */
+  onConnection?: (connection: Connection) => void
 }
 
 function pickAtRandom<T>(list: readonly T[]): T {
@@ -192,8 +209,15 @@ export class Cluster {
   }
 
   /**
-   * Sends a request built for the version negotiated with the target broker. `build` receives that
-   * version, because some requests carry different fields per version (topic names or ids).
+   * Sends a request built for the version negotiated with the target broker (capped at
+   * `options.maxVersion`). `build` receives that version, because some requests carry different
+   * fields per version (topic names or ids); it runs only once the connection is ready, so a caller
+   * may take work off its queues inside it. Requests are pipelined: concurrent calls to one broker
+   * share its connection and are answered in order.
+   *
+   * Fails with the connection's KafkaNetworkError or KafkaTimeoutError (and starts a metadata
+   * refresh, since the broker may have died), or the decoding error of a malformed response. Error
+   * codes inside the response are the caller's to read.
    */
   async sendTo<Req, Res>(
     target: BrokerTarget,
@@ -203,7 +227,8 @@ export class Cluster {
   ): Promise<Res> {
     try {
       const connection = await this.connectionTo(target, options.purpose)
-      const version = this.#versionFor(connection, api)
+      options.onConnection?.(connection)
+      const version = this.#cappedVersion(connection, api, options.maxVersion)
       return await sendRequest(connection, api, version, build(version), {
         clientId: this.options.clientId,
         timeoutMs: options.timeoutMs,
@@ -212,6 +237,32 @@ export class Cluster {
       this.#afterSendFailure(target, error)
       throw error
     }
+  }
+
+  /**
+   * Like {@link sendTo} for a request the broker does not answer (Produce with acks=0): resolves
+   * once the request is written.
+   */
+  async sendOneWayTo<Req, Res>(
+    target: BrokerTarget,
+    api: ApiDescriptor<Req, Res>,
+    build: (version: number) => Req,
+    options: Omit<SendToOptions, 'timeoutMs'> = {},
+  ): Promise<void> {
+    try {
+      const connection = await this.connectionTo(target, options.purpose)
+      options.onConnection?.(connection)
+      const version = this.#cappedVersion(connection, api, options.maxVersion)
+      await sendOneWay(connection, api, version, build(version), { clientId: this.options.clientId })
+    } catch (error) {
+      this.#afterSendFailure(target, error)
+      throw error
+    }
+  }
+
+  #cappedVersion<Req, Res>(connection: Connection, api: ApiDescriptor<Req, Res>, maxVersion: number | undefined): number {
+    const version = this.#versionFor(connection, api)
+    return maxVersion !== undefined && version > maxVersion ? maxVersion : version
   }
 
   /**

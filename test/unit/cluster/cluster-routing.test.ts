@@ -134,4 +134,23 @@ describe('Cluster routing around unreachable brokers', () => {
     expect(c.endpointOf('any').port).toBe(alive.port)
     expect(await c.coordinator('group', 'g')).toBe(7)
   })
+
+  it('sends at the negotiated version capped by maxVersion, tells onConnection first, and writes one-way requests', async () => {
+    const seen: Array<{ api: string; version: number }> = []
+    const broker = await startFakeBroker(({ api, version }) => {
+      seen.push({ api: api.name, version })
+      return api === metadataApi ? metadataNaming(1, []) : undefined
+    })
+    brokers.push(broker)
+    const c = cluster({ brokers: [broker.address] })
+    let watched = 0
+    await c.sendTo('any', metadataApi, emptyMetadataRequest, { maxVersion: 9, onConnection: () => watched++ })
+    await c.sendTo('any', metadataApi, emptyMetadataRequest)
+    expect(watched).toBe(1)
+    expect(seen[0]).toEqual({ api: metadataApi.name, version: 9 })
+    expect(seen[1]).toEqual({ api: metadataApi.name, version: metadataApi.maxVersion })
+    // No answer comes to a one-way request: it resolves once written, and the broker still gets it.
+    await c.sendOneWayTo('any', metadataApi, emptyMetadataRequest, { maxVersion: 4 })
+    await vi.waitFor(() => expect(seen[2]).toEqual({ api: metadataApi.name, version: 4 }), { timeout: 2_000 })
+  })
 })
