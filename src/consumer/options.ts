@@ -190,6 +190,8 @@ export function resolveConsumerOptions(options: ConsumerOptions<never, never>): 
         `partitionAssigners: ${shown} is neither a built-in name (${BUILT_IN_ASSIGNORS.join(', ')}) nor an assignor`,
       )
     }
+    // Any other value would quietly make the group eager: a cooperative assignor must say so.
+    if (typeof a === 'object') oneOf(`partitionAssigners[${a.name}].rebalanceProtocol`, a.rebalanceProtocol, ['eager', 'cooperative'], 'eager')
   }
   pluginOption('keyDeserializer', options.keyDeserializer, 'deserialize')
   pluginOption('valueDeserializer', options.valueDeserializer, 'deserialize')

@@ -103,6 +103,7 @@ const rows: Row[] = [
   { name: 'consumer checkCrcs as a string', call: () => kafka.consumer({ checkCrcs: 'no' as never }), error: KafkaConfigError, message: /^checkCrcs/ },
   { name: 'consumer allowAutoCreateTopics as a number', call: () => kafka.consumer({ allowAutoCreateTopics: 0 as never }), error: KafkaConfigError, message: /^allowAutoCreateTopics/ },
   { name: 'consumer groupRemoteAssignor empty', call: () => kafka.consumer({ groupRemoteAssignor: '' }), error: KafkaConfigError, message: /^groupRemoteAssignor/ },
+  { name: 'consumer assignor with a bad rebalanceProtocol', call: () => kafka.consumer({ partitionAssigners: [{ name: 'mine', rebalanceProtocol: 'eagre' as never, assign: () => new Map() }] }), error: KafkaConfigError, message: /^partitionAssigners\[mine\]\.rebalanceProtocol/ },
   { name: 'consumer unknown option', call: () => kafka.consumer({ groupID: 'g' } as never), error: KafkaConfigError, message: /did you mean groupId\?/ },
   { name: 'consumer huge maxPollRecords', call: () => kafka.consumer({ maxPollRecords: 2 ** 31 }), error: KafkaConfigError, message: /^maxPollRecords/ },
   { name: 'consumer heartbeat above session', call: () => kafka.consumer({ sessionTimeoutMs: 1000, heartbeatIntervalMs: 5000 }), error: KafkaConfigError, message: /^heartbeatIntervalMs/ },
@@ -141,6 +142,10 @@ const rows: Row[] = [
   { name: 'commit a string', call: () => groupConsumer.commit('t' as never), error: KafkaConfigError, message: /^commit: expected a message or a list/ },
   { name: 'run without handlers', call: () => consumer.run({} as never), error: KafkaConfigError, message: /eachMessage or eachBatch/ },
   { name: 'run with nothing', call: () => consumer.run(undefined as never), error: KafkaConfigError, message: /^run: expected/ },
+  { name: 'run with a signal that is not an AbortSignal', call: () => consumer.run({ eachMessage: async () => {}, signal: 'stop' as never }), error: KafkaConfigError, message: /^run: signal must be an AbortSignal/ },
+  { name: 'connect with options that are not an object', call: () => consumer.connect(5 as never), error: KafkaConfigError, message: /^connect: options must be an object/ },
+  { name: 'commit with a signal that is not an AbortSignal', call: () => groupConsumer.commit(undefined, { signal: {} as never }), error: KafkaConfigError, message: /^commit: signal must be an AbortSignal/ },
+  { name: 'messages with a signal that is not an AbortSignal', call: () => consumer.messages({ signal: true as never }), error: KafkaConfigError, message: /^messages: signal must be an AbortSignal/ },
   { name: 'run with 0 workers', call: () => consumer.run({ eachMessage: async () => {}, partitionsConsumedConcurrently: 0 }), error: KafkaConfigError, message: /partitionsConsumedConcurrently/ },
 
   // --- admin calls
@@ -152,6 +157,7 @@ const rows: Row[] = [
   { name: 'createPartitions count -1', call: () => admin.createPartitions([{ topic: 't', count: -1 }]), error: KafkaConfigError, message: /count of t/ },
   { name: 'deleteTopics of numbers', call: () => admin.deleteTopics([1 as never]), error: KafkaConfigError, message: /topic name must be a non-empty string/ },
   { name: 'describeTopics of a string', call: () => admin.describeTopics('t' as never), error: KafkaConfigError, message: /expected an array of topic names/ },
+  { name: 'admin call with a signal that is not an AbortSignal', call: () => admin.listTopics({ signal: 'stop' as never }), error: KafkaConfigError, message: /^call options: signal must be an AbortSignal/ },
   { name: 'admin call NaN timeoutMs', call: () => admin.deleteTopics(['x'], { timeoutMs: NaN }), error: KafkaConfigError, message: /^timeoutMs: .*NaN/ },
   // Calls on many resources report per resource (the Admin contract): the group's own error.
   {
