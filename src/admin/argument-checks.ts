@@ -5,7 +5,7 @@
  */
 
 import { KafkaConfigError } from '../errors.js'
-import { describeValue } from '../util/options.js'
+import { describeValue, sizeOption } from '../util/options.js'
 
 /** Checks a list of resource names (topics, group ids): an array of non-empty strings. */
 export function checkNames(what: string, names: unknown, kind = 'name'): asserts names is readonly string[] {
@@ -47,8 +47,6 @@ export function checkCount(
   max: number,
   sentinel?: number,
 ): void {
-  if (value === undefined || (sentinel !== undefined && value === sentinel)) return
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new KafkaConfigError(`${what}: ${field} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`)
-  }
+  if (sentinel !== undefined && value === sentinel) return
+  sizeOption(`${what}: ${field}`, value, min, min, max)
 }

@@ -149,7 +149,7 @@ const rows: Row[] = [
   { name: 'run with 0 workers', call: () => consumer.run({ eachMessage: async () => {}, partitionsConsumedConcurrently: 0 }), error: KafkaConfigError, message: /partitionsConsumedConcurrently/ },
 
   // --- admin calls
-  { name: 'createTopics NaN partitions', call: () => admin.createTopics([{ topic: 'x', numPartitions: NaN }]), error: KafkaConfigError, message: /numPartitions of x .*NaN/ },
+  { name: 'createTopics NaN partitions', call: () => admin.createTopics([{ topic: 'x', numPartitions: NaN }]), error: KafkaConfigError, message: /^createTopics: numPartitions of x: .*NaN/ },
   { name: 'createTopics huge replication', call: () => admin.createTopics([{ topic: 'x', replicationFactor: 100_000 }]), error: KafkaConfigError, message: /replicationFactor of x/ },
   { name: 'createTopics without a name', call: () => admin.createTopics([{ numPartitions: 1 } as never]), error: KafkaConfigError, message: /topic must be a non-empty string/ },
   { name: 'createTopics config as a number', call: () => admin.createTopics([{ topic: 'x', configs: { 'retention.ms': 5 as never } }]), error: KafkaConfigError, message: /config retention\.ms of x must be a string/ },

@@ -3,6 +3,7 @@
  * object implementing {@link SaslMechanism}. Validation names the option and never echoes a secret.
  */
 
+import { describeValue } from '../../util/options.js'
 import { KafkaConfigError } from '../../errors.js'
 import type { SaslMechanism } from './mechanism.js'
 import { OAuthBearerMechanism, type OAuthBearerProvider } from './oauthbearer.js'
@@ -41,7 +42,7 @@ export function resolveSaslOption(value: unknown): SaslMechanism | undefined {
   }
   const mechanism = candidate.mechanism
   if (typeof mechanism !== 'string' || !MECHANISMS.includes(mechanism.toLowerCase())) {
-    throw new KafkaConfigError(`sasl.mechanism: expected one of ${MECHANISMS.join(', ')}, got ${describe(mechanism)}`)
+    throw new KafkaConfigError(`sasl.mechanism: expected one of ${MECHANISMS.join(', ')}, got ${describeValue(mechanism)}`)
   }
   const name = mechanism.toLowerCase()
   if (name === 'oauthbearer') {
@@ -60,8 +61,4 @@ export function resolveSaslOption(value: unknown): SaslMechanism | undefined {
   }
   if (name === 'plain') return new PlainMechanism(username, password)
   return new ScramMechanism(name === 'scram-sha-256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512', username, password)
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value
 }
