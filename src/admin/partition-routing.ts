@@ -88,11 +88,11 @@ export async function sendToLeaders<R extends ResourceError>(
             const outcome = answered.get(key)
             if (outcome === undefined) {
               const e = new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `broker ${nodeId} did not answer for ${key}`)
-              outcomes.set(key, { code: -1, message: e.message, result: options.failed(p, e) })
+              outcomes.set(key, { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: e.message, result: options.failed(p, e) })
             } else if (options.brokerId !== undefined) {
               // A pinned broker's answer is final, ErrorCode.NOT_LEADER_OR_FOLLOWER included: asking it again
-              // would get the same. Code 0 settles it; the result carries the error.
-              outcomes.set(key, { ...outcome, code: 0 })
+              // would get the same. ErrorCode.NONE settles it; the result carries the error.
+              outcomes.set(key, { ...outcome, code: ErrorCode.NONE })
             } else if (outcome.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
               // The leader has not heard of a partition our metadata knows: it is brand new or
               // just moved. The next round decides with fresh metadata.

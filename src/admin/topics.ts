@@ -261,7 +261,7 @@ export async function describeTopics(
   return topics.map((topic) => {
     const t = byName.get(topic)
     if (t === undefined) {
-      return { topic, topicId: null, isInternal: false, partitions: [], error: new KafkaBrokerError(3) }
+      return { topic, topicId: null, isInternal: false, partitions: [], error: new KafkaBrokerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) }
     }
     return {
       topic,

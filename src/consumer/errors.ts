@@ -3,6 +3,7 @@
  * past the problem or reset that partition and go on.
  */
 
+import { ErrorCode } from '../protocol/error-codes.js'
 import { KafkaError } from '../errors.js'
 
 /** Where a consumer error happened. */
@@ -24,7 +25,7 @@ export class KafkaOffsetOutOfRangeError extends KafkaError {
 
   constructor(tp: PartitionRef, offset: bigint) {
     super(`offset ${offset} is out of range for ${tp.topic}-${tp.partition} and autoOffsetReset is 'none'`, {
-      code: 1,
+      code: ErrorCode.OFFSET_OUT_OF_RANGE,
       errorName: 'OFFSET_OUT_OF_RANGE',
     })
     this.topic = tp.topic

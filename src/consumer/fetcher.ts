@@ -21,6 +21,7 @@
  * or fails the partition for `'none'`; anything else non-retriable fails the partition.
  */
 
+import { isolationLevelCode } from '../common/isolation-level.js'
 import { partitionKey } from '../common/topic-partition.js'
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, type KafkaError } from '../errors.js'
@@ -322,7 +323,7 @@ export class Fetcher {
         maxWaitMs,
         minBytes: options.fetchMinBytes,
         maxBytes,
-        isolationLevel: options.isolationLevel === 'read_committed' ? 1 : 0,
+        isolationLevel: isolationLevelCode(options.isolationLevel),
         sessionId: sessionRequest.sessionId,
         sessionEpoch: sessionRequest.sessionEpoch,
         topics: requestTopics(sessionRequest.toSend),

@@ -11,6 +11,7 @@
  * caller decides what to retry. OffsetFetch retries coordinator errors itself until its deadline.
  */
 
+import { isolationLevelCode } from '../common/isolation-level.js'
 import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
 import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaNetworkError } from '../errors.js'
@@ -184,7 +185,7 @@ function checkOffsetFetch(response: OffsetFetchResponse): void {
 // ---------------------------------------------------------------------------------------------
 // Per-leader lookups
 
-/** One partition's answer from its leader. `errorCode` 13 stands for a failed request. */
+/** One partition's answer from its leader. A request that failed as a whole answers ErrorCode.NETWORK_EXCEPTION (or the broker's top-level code). */
 export interface LeaderAnswer {
   readonly errorCode: number
   readonly offset: bigint
@@ -254,7 +255,7 @@ export function listOffsets(
     const response = await sendCapped(cluster, { nodeId: leader }, listOffsetsApi, () =>
       listOffsetsApi.createRequest({
         replicaId: CONSUMER_REPLICA_ID,
-        isolationLevel: readCommitted ? 1 : 0,
+        isolationLevel: isolationLevelCode(readCommitted ? 'read_committed' : 'read_uncommitted'),
         timeoutMs: cluster.options.requestTimeoutMs,
         topics: [...groupByTopic(list)].map(([name, qs]) => ({
           name,
