@@ -268,9 +268,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * that cannot go on (out of range with `autoOffsetReset: 'none'`, truncation, corrupt data,
    * authorization), or a fatal group error.
    *
-   * `signal` stops the run as `stop()` does, and `run()` then rejects with `signal.reason` (as
-   * Node's `stream.pipeline` or `events.on` do) once the handlers in flight have finished: the
-   * messages they finish count as processed, nothing is handed out after the abort, the
+   * `signal` stops the run as `stop()` does, and `run()` then rejects with `signal.reason` once
+   * the handlers in flight have finished. The reason itself, as `fetch()` and
+   * `signal.throwIfAborted()` give it (Node's older APIs such as `events.on` or `timers/promises`
+   * wrap it in an `AbortError` as its `cause`), so `controller.abort(reason)` comes back as is.
+   * Messages the handlers finish count as processed, nothing is handed out after the abort, the
    * consumer stays connected and its partitions stay assigned, and a new `run()` or iterator
    * resumes after the last processed message. An already aborted signal rejects at once,
    * without connecting. A failure that stopped the run before the abort is what it rejects with.
@@ -315,9 +317,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * make `run` reject.
    *
    * An abort rejects the `next()` that is waiting (or the next one called) with `signal.reason`
-   * and ends the iteration: the message in the loop's body, not yet processed, is handed out
-   * again later, and the consumer, still connected and assigned, is free for another `run()` or
-   * iterator.
+   * and ends the iteration (later calls are done, as with Node's `events.on`): the message in the
+   * loop's body, not yet processed, is handed out again later, and the consumer, still connected
+   * and assigned, is free for another `run()` or iterator.
    */
   messages(options?: MessagesOptions): AsyncIterableIterator<ConsumerMessage<K, V>> {
     const signal = callSignal('messages', options)

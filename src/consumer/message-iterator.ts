@@ -7,8 +7,9 @@
  * loop's body does not wait for the body.
  *
  * An aborted `signal` ends the iteration like `return()` does, except that the `next()` waiting
- * at the abort, or else the next one called, rejects with `signal.reason` (Node's `events.on` and
- * `readline` iterators behave so); every later `next()` reports done.
+ * at the abort, or else the next one called, rejects with `signal.reason`, and every later
+ * `next()` reports done, as Node's `events.on` iterator does (which rejects with an `AbortError`
+ * whose `cause` is the reason; here the reason comes back itself, as from `fetch()`).
  */
 
 import { onAbort, throwIfAborted } from '../util/abort.js'
