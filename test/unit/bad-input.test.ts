@@ -13,8 +13,12 @@ import {
   KafkaRecordError,
   KafkaStateError,
   type Admin,
+  type AdminOptions,
   type Consumer,
+  type ConsumerOptions,
+  type KafkaOptions,
   type Producer,
+  type ProducerOptions,
 } from '../../src/index.js'
 import { createProduceResponsePartitionProduceResponse } from '../../src/protocol/messages/produce.js'
 import { FakeBroker } from './consumer/fake-broker.js'
@@ -170,6 +174,43 @@ const rows: Row[] = [
     message: /FindCoordinator request: a field has a value that cannot be sent/,
   },
 ]
+
+// Every option of every role, typed so that an option added to a role's interface without a row
+// here fails the type check. A symbol is a valid value for none of them: each must be refused with
+// an error that names it.
+const ROOT_OPTIONS: Record<keyof KafkaOptions, true> = {
+  brokers: true, clientId: true, ssl: true, sasl: true, connectionTimeoutMs: true, requestTimeoutMs: true,
+  metadataMaxAgeMs: true, retryBackoffMs: true, retryBackoffMaxMs: true, reconnectBackoffMs: true,
+  reconnectBackoffMaxMs: true, connectionsMaxIdleMs: true, defaultApiTimeoutMs: true,
+}
+const PRODUCER_OPTIONS: Record<keyof ProducerOptions, true> = {
+  acks: true, enableIdempotence: true, lingerMs: true, batchSize: true, bufferMemory: true, maxBlockMs: true,
+  compressionType: true, maxInFlightRequestsPerConnection: true, requestTimeoutMs: true, deliveryTimeoutMs: true,
+  retries: true, retryBackoffMs: true, retryBackoffMaxMs: true, maxRequestSize: true, partitioner: true,
+  transactionalId: true, transactionTimeoutMs: true, keySerializer: true, valueSerializer: true,
+}
+const CONSUMER_OPTIONS: Record<keyof ConsumerOptions, true> = {
+  groupId: true, groupProtocol: true, groupInstanceId: true, sessionTimeoutMs: true, heartbeatIntervalMs: true,
+  maxPollIntervalMs: true, partitionAssigners: true, groupRemoteAssignor: true, autoCommit: true,
+  autoCommitIntervalMs: true, autoOffsetReset: true, isolationLevel: true, fetchMinBytes: true, fetchMaxBytes: true,
+  maxPartitionFetchBytes: true, fetchMaxWaitMs: true, fetchBufferMaxBytes: true, maxPollRecords: true,
+  checkCrcs: true, allowAutoCreateTopics: true, keyDeserializer: true, valueDeserializer: true,
+}
+const ADMIN_OPTIONS: Record<keyof AdminOptions, true> = { timeoutMs: true }
+
+const naming = (name: string): RegExp => new RegExp(`^${name}\\b`)
+for (const name of Object.keys(ROOT_OPTIONS)) {
+  rows.push({ name: `Kafka option ${name} as a symbol`, call: () => new Kafka({ brokers: ['h:1'], [name]: Symbol(name) } as never), error: KafkaConfigError, message: naming(name) })
+}
+for (const name of Object.keys(PRODUCER_OPTIONS)) {
+  rows.push({ name: `producer option ${name} as a symbol`, call: () => kafka.producer({ [name]: Symbol(name) } as never), error: KafkaConfigError, message: naming(name) })
+}
+for (const name of Object.keys(CONSUMER_OPTIONS)) {
+  rows.push({ name: `consumer option ${name} as a symbol`, call: () => kafka.consumer({ [name]: Symbol(name) } as never), error: KafkaConfigError, message: naming(name) })
+}
+for (const name of Object.keys(ADMIN_OPTIONS)) {
+  rows.push({ name: `admin option ${name} as a symbol`, call: () => kafka.admin({ [name]: Symbol(name) } as never), error: KafkaConfigError, message: naming(name) })
+}
 
 /** A valid call on every client used above, after each row. */
 async function stillUsable(): Promise<void> {
