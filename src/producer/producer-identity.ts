@@ -6,6 +6,8 @@
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError } from '../errors.js'
 import { initProducerIdApi } from '../protocol/messages/init-producer-id.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { producerErrorAction } from './error-policy.js'
 import { retry } from '../cluster/retry.js'
 
 const MAX_EPOCH = 32767
@@ -67,8 +69,8 @@ export class ProducerIdentity {
             producerEpoch: -1,
           }),
         )
-        if (r.errorCode !== 0) {
-          if (this.transactionalId !== null && (r.errorCode === 15 || r.errorCode === 16)) {
+        if (r.errorCode !== ErrorCode.NONE) {
+          if (this.transactionalId !== null && producerErrorAction('InitProducerId', r.errorCode) === 'find-coordinator') {
             cluster.forgetCoordinator('transaction', this.transactionalId)
           }
           throw new KafkaBrokerError(r.errorCode)

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
 import type { TopicInfo } from '../cluster/metadata-cache.js'
 import { KafkaBrokerError, KafkaError, KafkaRecordError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
-import { errorCodeInfo } from '../protocol/error-codes.js'
+import { ErrorCode, errorCodeInfo } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
 import type { RecordInput } from '../protocol/record.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
@@ -86,7 +86,6 @@ interface WaitingSend<K, V> {
 // Marks a queue slot already handled, so the queue does not keep the record alive.
 const DONE = Object.freeze({})
 
-const UNKNOWN_TOPIC_OR_PARTITION = 3
 const noop = (): void => {}
 
 /**
@@ -288,7 +287,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     if (size + RECORD_BATCH_OVERHEAD > this.#options.maxRequestSize || size > this.#options.bufferMemory) {
       throw new KafkaRecordError(
         `a record of about ${size} bytes exceeds maxRequestSize (${this.#options.maxRequestSize}) or bufferMemory (${this.#options.bufferMemory})`,
-        { code: 10, errorName: 'MESSAGE_TOO_LARGE' },
+        { code: ErrorCode.MESSAGE_TOO_LARGE, errorName: 'MESSAGE_TOO_LARGE' },
       )
     }
     const input: RecordInput = { timestamp, key, value, headers }
@@ -390,18 +389,18 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   // to) until it has partitions, within maxBlockMs.
   async #waitForPartitions(topic: string): Promise<TopicPartitions> {
     const deadline = Date.now() + this.#options.maxBlockMs
-    let lastCode = 0
+    let lastCode: number = ErrorCode.NONE
     for (let attempt = 0; ; attempt++) {
       this.#assertOpen()
       const response = await this.#cluster.fetchMetadata([topic], { allowAutoTopicCreation: true })
       this.#cluster.applyMetadata(response, [topic])
       this.#cluster.addTopicsOfInterest([topic])
-      lastCode = response.topics[0]?.errorCode ?? UNKNOWN_TOPIC_OR_PARTITION
+      lastCode = response.topics[0]?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
       const partitions = this.#partitionsOf(topic)
       if (partitions !== undefined) return partitions
       // Waiting cannot help a topic we may not write to or whose name is invalid: fail now, as
       // Java's producer does with TopicAuthorizationException.
-      if (lastCode !== 0 && !errorCodeInfo(lastCode).retriable) {
+      if (lastCode !== ErrorCode.NONE && !errorCodeInfo(lastCode).retriable) {
         throw new KafkaBrokerError(lastCode, `${errorCodeInfo(lastCode).name} for topic ${topic}`)
       }
       const delay = Math.min(50 * 2 ** attempt, 1000)
@@ -409,7 +408,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
     throw new KafkaTimeoutError(`topic ${topic} not present in metadata after maxBlockMs (${this.#options.maxBlockMs} ms)`, {
-      cause: lastCode === 0 ? undefined : new KafkaBrokerError(lastCode),
+      cause: lastCode === ErrorCode.NONE ? undefined : new KafkaBrokerError(lastCode),
     })
   }
 
@@ -444,7 +443,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     if (!Number.isInteger(explicit) || explicit < 0 || explicit >= partitions.numPartitions) {
       throw new KafkaRecordError(
         `partition ${String(explicit)} does not exist: topic ${record.topic} has partitions 0 to ${partitions.numPartitions - 1}`,
-        { code: UNKNOWN_TOPIC_OR_PARTITION, errorName: 'UNKNOWN_TOPIC_OR_PARTITION' },
+        { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorName: 'UNKNOWN_TOPIC_OR_PARTITION' },
       )
     }
     return explicit

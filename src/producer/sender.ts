@@ -21,7 +21,7 @@ import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, KafkaError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
 import type { Connection } from '../network/connection.js'
 import { sendOneWay, sendRequest } from '../network/send-request.js'
-import { errorCodeInfo } from '../protocol/error-codes.js'
+import { ErrorCode, errorCodeInfo } from '../protocol/error-codes.js'
 import { produceApi, type ProduceResponse, type ProduceResponsePartitionProduceResponse } from '../protocol/messages/produce.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { backoffMs } from '../util/backoff.js'
@@ -29,11 +29,7 @@ import { recordSize, type Accumulator, type PartitionQueue } from './accumulator
 import type { ProducerIdentity } from './producer-identity.js'
 import type { ProducerBatch } from './producer-batch.js'
 import type { ResolvedProducerOptions } from './options.js'
-
-const MESSAGE_TOO_LARGE = 10
-const DUPLICATE_SEQUENCE_NUMBER = 46
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
-const UNKNOWN_PRODUCER_ID = 59
+import { producerErrorAction, type ProducerErrorAction } from './error-policy.js'
 
 /** What the sender needs to know of a transactional producer's transaction. */
 export interface SenderTransactionGate {
@@ -360,8 +356,10 @@ export class Sender {
       const p = results.get(partitionKey(d.batch.topic, d.batch.partition))
       if (p === undefined) {
         this.#onBatchError(d.queue, d.batch, new KafkaBrokerError(-1, 'the broker left this partition out of its answer'), true)
-      } else if (p.errorCode === 0 || p.errorCode === DUPLICATE_SEQUENCE_NUMBER) {
-        this.#onBatchDone(d.queue, d.batch, p.errorCode === 0 ? p.baseOffset : -1n, p.logAppendTimeMs)
+      } else if (producerErrorAction('Produce', p.errorCode) === 'none') {
+        // DUPLICATE_SEQUENCE_NUMBER: the broker already holds the batch, at an offset it does not say.
+        const known = p.errorCode === ErrorCode.NONE
+        this.#onBatchDone(d.queue, d.batch, known ? p.baseOffset : -1n, p.logAppendTimeMs)
       } else {
         if (p.currentLeader.leaderId >= 0) {
           this.#deps.cluster.metadata.updateLeader(d.batch.topic, d.batch.partition, p.currentLeader.leaderId, p.currentLeader.leaderEpoch)
@@ -402,12 +400,13 @@ export class Sender {
     if (ambiguous) batch.ambiguous = true
     const { options, identity, cluster } = this.#deps
     const now = Date.now()
+    const action = errorAction(error)
 
-    if (error.code === MESSAGE_TOO_LARGE && batch.recordCount > 1 && !ambiguous) {
+    if (action === 'split-batch' && batch.recordCount > 1 && !ambiguous) {
       this.#split(q, batch, now)
       return
     }
-    if (identity !== null && (error.code === OUT_OF_ORDER_SEQUENCE_NUMBER || error.code === UNKNOWN_PRODUCER_ID)) {
+    if (identity !== null && action === 'reset-sequence') {
       // The broker lost track of this producer's sequence for the partition (state expired, or a
       // batch before this one is missing). Without transactions, a new epoch (KIP-360) restarts every
       // partition's sequences at 0; the batch itself is retried.
@@ -425,8 +424,7 @@ export class Sender {
     const retriable = error.retriable && batch.attempts <= options.retries
     const withinDeadline = now - batch.createdAt < options.deliveryTimeoutMs || (identity !== null && batch.ambiguous)
     if (retriable && withinDeadline && !(this.#closing && cluster.isClosed)) {
-      if (error instanceof KafkaBrokerError && error.action === 'refresh-metadata') this.#metadataRefreshWanted = true
-      if (!(error instanceof KafkaBrokerError)) this.#metadataRefreshWanted = true
+      if (action === 'refresh-metadata') this.#metadataRefreshWanted = true
       this.#scheduleRetry(batch, now)
       return
     }
@@ -473,4 +471,11 @@ export class Sender {
       for (const batch of [...q.batches]) if (!batch.inFlight) this.#fail(q, batch, error)
     }
   }
+}
+
+// The table decides for a broker's answer; an error of the client's own (a lost connection, a
+// timeout) may mean the leader moved, so a retry looks it up again.
+function errorAction(error: KafkaError): ProducerErrorAction {
+  if (error instanceof KafkaBrokerError) return producerErrorAction('Produce', error.code)
+  return error.retriable ? 'refresh-metadata' : 'fail'
 }

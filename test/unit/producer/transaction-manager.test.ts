@@ -240,7 +240,7 @@ describe('initTransactions', () => {
     )
     const first = h.txn.initTransactions()
     await expect(first.wait(20)).rejects.toBeInstanceOf(KafkaTimeoutError)
-    expect(() => h.txn.beginTransaction()).toThrow(/initTransactions has not completed/)
+    expect(() => h.txn.beginTransaction()).toThrow('beginTransaction() cannot run yet: initTransactions() has not completed')
     expect(() => h.txn.beginCommit()).toThrow(KafkaStateError)
     const again = h.txn.initTransactions()
     expect(again).toBe(first)
@@ -256,11 +256,11 @@ describe('state machine', () => {
   it('refuses calls in the wrong state without changing it', async () => {
     const h = harness()
     expect(() => h.txn.beginTransaction()).toThrow(KafkaStateError)
-    expect(() => h.txn.failIfNotReadyForSend()).toThrow(/after initTransactions/)
+    expect(() => h.txn.failIfNotReadyForSend()).toThrow('send() needs initTransactions() and then beginTransaction() first')
     expect(h.txn.state).toBe('UNINITIALIZED')
     await h.txn.initTransactions().wait(5000)
-    expect(() => h.txn.beginCommit()).toThrow(/invalid transition from READY to COMMITTING_TRANSACTION/)
-    expect(() => h.txn.failIfNotReadyForSend()).toThrow(/only inside a transaction/)
+    expect(() => h.txn.beginCommit()).toThrow('commitTransaction() needs an open transaction: call beginTransaction() first')
+    expect(() => h.txn.failIfNotReadyForSend()).toThrow('send() needs an open transaction: call beginTransaction() first')
     expect(() => h.txn.sendOffsetsToTransaction([{ topic: 't', partition: 0, offset: 1n }], { groupId: 'g' })).toThrow(KafkaStateError)
     expect(h.txn.state).toBe('READY')
     expect(() => h.txn.initTransactions()).toThrow(KafkaStateError)
@@ -362,7 +362,7 @@ describe('transaction version 1', () => {
     })()
     expect(commitError).toBeInstanceOf(KafkaTransactionError)
     expect((commitError as KafkaTransactionError).abortable).toBe(true)
-    expect(() => h.txn.failIfNotReadyForSend()).toThrow(/abort it first/)
+    expect(() => h.txn.failIfNotReadyForSend()).toThrow('send(): the transaction failed; call abortTransaction() first')
 
     const resets = h.counters.sequenceResets
     await h.txn.beginAbort().wait(5000)
