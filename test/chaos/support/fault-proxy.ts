@@ -48,6 +48,18 @@ interface Route {
   targetPort: number
 }
 
+function reachable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket()
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+    socket.connect(port, '127.0.0.1')
+  })
+}
+
 /** Splits a byte stream into Kafka frames (size prefix included), keeping partial frames across chunks. */
 class FrameSplitter {
   #pending: Buffer = Buffer.alloc(0)
@@ -150,6 +162,11 @@ export class FaultProxy {
   static async start(brokerPorts: readonly number[]): Promise<FaultProxy> {
     const proxy = new FaultProxy(brokerPorts.map((port) => ({ listenPort: port + 6, targetPort: port + 5 })))
     for (const route of proxy.#routes) {
+      if (!(await reachable(route.targetPort))) {
+        throw new Error(
+          `nothing listens on 127.0.0.1:${route.targetPort}, the PROXIED listener of a cluster broker: the running cluster predates it; stop it (scripts/kafka-local.sh cluster-stop) and run again`,
+        )
+      }
       const server = createServer((client) => {
         proxy.stats.connections++
         proxy.#connections.add(new ProxiedConnection(client, route.targetPort, proxy))
