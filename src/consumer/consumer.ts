@@ -7,10 +7,11 @@
  * only once the application is done with it (the handler resolved, or the iterator was asked for
  * the next one), and auto-commit stores processed offsets only: at-least-once delivery.
  *
- * The rooms behind the facade: `consumer-types` (the public types), `rebalance-handler` (the
- * membership's callbacks), `consumer-commits` (explicit and automatic commits, committed
- * offsets), `message-builder` (records to messages), `argument-checks` (call arguments),
- * `run-loop` and `message-iterator` (the two ways of consuming).
+ * The rooms behind the facade: `consumer-types` (the public types), `group-link` (the link to
+ * the group membership and its rebalance callbacks), `consumer-commits` (explicit and automatic
+ * commits, committed offsets), `message-source` (records to messages, in chunks),
+ * `argument-checks` (call arguments), `run-loop` and `message-iterator` (the two ways of
+ * consuming).
  *
  * Long calls take an `AbortSignal` and reject with its reason, as Node's APIs do; each call's
  * documentation says what an abort leaves behind.
@@ -31,14 +32,12 @@ import type { ConsumerMessage, ConsumerMetrics, MessagesOptions, RunOptions, See
 import { FetchBuffer } from './fetch-buffer.js'
 import { Fetcher } from './fetcher.js'
 import { createMembership, type MembershipFactory } from './group-factory.js'
-import { GroupLink } from './group-link.js'
+import { GroupLink, RebalanceHandler } from './group-link.js'
 import type { GroupMetadata, TopicPartition } from './membership.js'
-import { messageBuilder } from './message-builder.js'
 import { MessageIterator } from './message-iterator.js'
-import { Consumption, MessageSource } from './message-source.js'
+import { Consumption, MessageSource, messageBuilder } from './message-source.js'
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options.js'
 import { PositionResolver } from './position-resolver.js'
-import { RebalanceHandler } from './rebalance-handler.js'
 import { runLoop } from './run-loop.js'
 import { SubscriptionState, type PartitionState } from './subscription-state.js'
 

@@ -5,12 +5,21 @@
  * `SubscriptionState`). While a chunk is being taken or processed its partition is `busy`, so no
  * other worker reads it and per-partition order holds.
  *
+ * Records become the application's messages here ({@link messageBuilder}): the key and value
+ * deserializers run per record as the application takes records, not in the fetch decode loop,
+ * and one that throws fails the partition at that record.
+ *
  * Failures of partitions (reported by the fetcher and the position resolver) wait here until the
  * active consumption picks them up, as Java throws them from the next `poll()`.
  */
 
 import { KafkaError } from '../errors.js'
+import type { DataRecordBatch } from '../protocol/record-batch.js'
+import type { KafkaRecord } from '../protocol/record.js'
+import type { Deserializer } from '../serde/serde.js'
 import type { MessageBuilder } from './completed-fetch.js'
+import type { ConsumerMessage } from './consumer-types.js'
+import { KafkaDeserializationError } from './errors.js'
 import type { FetchBuffer } from './fetch-buffer.js'
 import type { PartitionState, SubscriptionState } from './subscription-state.js'
 
@@ -162,5 +171,36 @@ export class MessageSource<M extends Positioned> {
       this.#deps.onPartitionError(state, error)
     }
     return null
+  }
+}
+
+/** The builder of one partition's messages. */
+export function messageBuilder<K, V>(
+  state: PartitionState,
+  keys: Deserializer<K>,
+  values: Deserializer<V>,
+): MessageBuilder<ConsumerMessage<K, V>> {
+  const topic = state.topic
+  const partition = state.partition
+  return (record: KafkaRecord, batch: DataRecordBatch): ConsumerMessage<K, V> => {
+    let key: K
+    let value: V
+    try {
+      key = keys.deserialize(record.key, topic)
+      value = values.deserialize(record.value, topic)
+    } catch (cause) {
+      throw new KafkaDeserializationError(state, record.offset, cause)
+    }
+    return {
+      topic,
+      partition,
+      offset: record.offset,
+      key,
+      value,
+      headers: record.headers,
+      timestamp: Number(record.timestamp),
+      timestampType: batch.timestampType,
+      leaderEpoch: batch.partitionLeaderEpoch >= 0 ? batch.partitionLeaderEpoch : null,
+    }
   }
 }
