@@ -40,7 +40,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { backoffMs } from '../util/backoff.js'
 import { CompletedFetch } from './completed-fetch.js'
-import { partitionErrorAction } from './error-policy.js'
+import { consumerErrorAction } from './error-policy.js'
 import { KafkaOffsetOutOfRangeError } from './errors.js'
 import type { FetchBuffer } from './fetch-buffer.js'
 import { FetchSession, type SessionPartition } from './fetch-session.js'
@@ -389,7 +389,7 @@ export class Fetcher {
     // Stale: the partition was revoked, seeked or reset while the fetch was in flight.
     if (subscriptions.get(state.topic, state.partition) !== state || state.generation !== a.generation) return
     const code = data.errorCode
-    const action = partitionErrorAction(code)
+    const action = consumerErrorAction('Fetch', code)
     if (action === 'none') {
       state.highWatermark = data.highWatermark
       state.lastStableOffset = data.lastStableOffset

@@ -22,7 +22,7 @@ import type { Connection } from '../network/connection.js'
 import { errorCodeInfo } from '../protocol/error-codes.js'
 import { offsetCommitApi } from '../protocol/messages/offset-commit.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
-import { coordinatorErrorAction } from './error-policy.js'
+import { consumerErrorAction } from './error-policy.js'
 import { KafkaCommitFailedError } from './errors.js'
 import type { GroupMembership } from './membership.js'
 import { sendCapped } from './offset-lookup.js'
@@ -110,7 +110,7 @@ export class OffsetCommitter {
         backoff: cluster.options.retryBackoff,
         what: `OffsetCommit for group ${JSON.stringify(groupId)}`,
         onRetriableError: (error) => {
-          if (coordinatorErrorAction(error.code) === 'find-coordinator' || error instanceof KafkaNetworkError) cluster.forgetCoordinator('group', groupId)
+          if (consumerErrorAction('OffsetCommit', error.code) === 'find-coordinator' || error instanceof KafkaNetworkError) cluster.forgetCoordinator('group', groupId)
         },
       },
     )
@@ -165,7 +165,7 @@ export class OffsetCommitter {
         const entry = all.get(key)
         if (entry === undefined) continue
         const code = p.errorCode
-        const action = coordinatorErrorAction(code)
+        const action = consumerErrorAction('OffsetCommit', code)
         if (action === 'none') {
           this.#deps.onCommitted(entry)
           continue

@@ -25,7 +25,7 @@ import { offsetForLeaderEpochApi } from '../protocol/messages/offset-for-leader-
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import { ErrorCode } from '../protocol/error-codes.js'
-import { coordinatorErrorAction } from './error-policy.js'
+import { consumerErrorAction } from './error-policy.js'
 import { throwIfAborted } from '../util/abort.js'
 
 /** Java's CONSUMER_REPLICA_ID: the request comes from a consumer, not a follower. */
@@ -141,7 +141,7 @@ export async function fetchCommittedOffsets(
       backoff: cluster.options.retryBackoff,
       what: `OffsetFetch for group ${JSON.stringify(groupId)}`,
       onRetriableError: (error) => {
-        if (coordinatorErrorAction(error.code) === 'find-coordinator' || error instanceof KafkaNetworkError) {
+        if (consumerErrorAction('OffsetFetch', error.code) === 'find-coordinator' || error instanceof KafkaNetworkError) {
           cluster.forgetCoordinator('group', groupId)
         }
       },
@@ -176,7 +176,7 @@ function checkOffsetFetch(response: OffsetFetchResponse): void {
     for (const p of t.partitions) {
       // Retried as a whole: a transaction's offsets are pending (KIP-447, UNSTABLE_OFFSET_COMMIT),
       // or the coordinator is loading or moved.
-      const action = coordinatorErrorAction(p.errorCode)
+      const action = consumerErrorAction('OffsetFetch', p.errorCode)
       if (action === 'retry' || action === 'find-coordinator') throw new KafkaBrokerError(p.errorCode)
     }
   }

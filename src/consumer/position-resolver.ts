@@ -10,7 +10,7 @@ import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
 import { KafkaBrokerError, KafkaError } from '../errors.js'
 import { backoffMs } from '../util/backoff.js'
-import { partitionErrorAction } from './error-policy.js'
+import { consumerErrorAction, type ConsumerRequest } from './error-policy.js'
 import { KafkaLogTruncationError, KafkaNoOffsetError } from './errors.js'
 import {
   EARLIEST_TIMESTAMP,
@@ -146,8 +146,8 @@ export class PositionResolver {
 
   // A leader's error code for a partition, by the consumer's error table: UNKNOWN_LEADER_EPOCH
   // (our metadata is ahead of that broker) waits rather than refreshing.
-  #answerFailed(p: PartitionState, code: number): void {
-    const action = partitionErrorAction(code)
+  #answerFailed(p: PartitionState, request: ConsumerRequest, code: number): void {
+    const action = consumerErrorAction(request, code)
     if (action === 'retry') this.#backOff(p)
     else if (action === 'refresh-metadata') this.#lookupFailed(p, new KafkaBrokerError(code))
     else this.#deps.onFailed(p, new KafkaBrokerError(code))
@@ -222,7 +222,7 @@ export class PositionResolver {
     for (const p of states) {
       const a = answers.get(p.key) as LeaderAnswer
       if (a.errorCode !== ErrorCode.NONE) {
-        if (p.generation === generations.get(p)) this.#answerFailed(p, a.errorCode)
+        if (p.generation === generations.get(p)) this.#answerFailed(p, 'ListOffsets', a.errorCode)
         continue
       }
       this.#succeeded(p)
@@ -251,7 +251,7 @@ export class PositionResolver {
       if (p.generation !== generation || p.state !== 'AWAIT_VALIDATION') continue
       const a = answers.get(p.key) as LeaderAnswer
       if (a.errorCode !== ErrorCode.NONE) {
-        this.#answerFailed(p, a.errorCode)
+        this.#answerFailed(p, 'OffsetForLeaderEpoch', a.errorCode)
         continue
       }
       this.#succeeded(p)
