@@ -9,6 +9,7 @@
 
 import { KafkaError, KafkaRecordError, KafkaTimeoutError } from '../errors.js'
 import type { RecordHeader, RecordInput } from '../protocol/record.js'
+import { onAbort } from '../util/abort.js'
 import { ProducerBatch, type RecordCompletion } from './producer-batch.js'
 
 /** One partition's queue and its idempotence bookkeeping. */
@@ -54,9 +55,13 @@ export class PartitionQueue {
 interface MemoryWaiter {
   readonly bytes: number
   readonly resolve: () => void
-  readonly reject: (error: KafkaError) => void
+  readonly reject: (error: unknown) => void
   readonly timer: NodeJS.Timeout
+  /** Stops listening to the waiting send's signal. */
+  release: () => void
 }
+
+function noop(): void {}
 
 /** Exact-enough size of a record in a batch: its length prefix, fields and headers. */
 export function recordSize(key: Uint8Array | null, value: Uint8Array | null, headers: readonly RecordHeader[] | undefined): number {
@@ -130,8 +135,10 @@ export class Accumulator {
   /**
    * Takes `bytes` of buffer memory, waiting (in arrival order) up to `maxBlockMs` for batches to be
    * acknowledged. Returns synchronously-resolved `undefined` when memory is available at once.
+   * When `signal` aborts first the wait ends with its reason, no memory is taken, and the waiters
+   * behind move up.
    */
-  reserve(bytes: number, maxBlockMs: number): Promise<void> | undefined {
+  reserve(bytes: number, maxBlockMs: number, signal?: AbortSignal): Promise<void> | undefined {
     // A size that is not a byte count (NaN from a value that is not bytes) can never fit and would
     // hold up every waiter behind it; refuse it before it touches the accounting.
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
@@ -147,6 +154,7 @@ export class Accumulator {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#memoryWaiters.delete(waiter)
+        waiter.release()
         reject(
           new KafkaTimeoutError(
             `no room in bufferMemory (${this.#bufferMemory} bytes) for a record of ${bytes} bytes within maxBlockMs (${maxBlockMs} ms)`,
@@ -154,8 +162,16 @@ export class Accumulator {
         )
         this.#wakeWaiters()
       }, maxBlockMs)
-      const waiter: MemoryWaiter = { bytes, resolve, reject, timer }
+      const waiter: MemoryWaiter = { bytes, resolve, reject, timer, release: noop }
       this.#memoryWaiters.add(waiter)
+      if (signal !== undefined) {
+        waiter.release = onAbort(signal, (reason) => {
+          if (!this.#memoryWaiters.delete(waiter)) return
+          clearTimeout(timer)
+          reject(reason)
+          this.#wakeWaiters()
+        })
+      }
     })
   }
 
@@ -170,6 +186,7 @@ export class Accumulator {
       if (this.#usedMemory + head.bytes > this.#bufferMemory) return
       this.#memoryWaiters.delete(head)
       clearTimeout(head.timer)
+      head.release()
       this.#usedMemory += head.bytes
       head.resolve()
     }
@@ -181,6 +198,7 @@ export class Accumulator {
     this.#memoryWaiters.clear()
     for (const waiter of waiters) {
       clearTimeout(waiter.timer)
+      waiter.release()
       waiter.reject(error)
     }
   }

@@ -9,11 +9,12 @@
 import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
 import type { TopicInfo } from '../cluster/metadata-cache.js'
-import { KafkaBrokerError, KafkaError, KafkaRecordError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
-import { ErrorCode, errorCodeInfo } from '../protocol/error-codes.js'
+import { KafkaError, KafkaRecordError, KafkaStateError } from '../errors.js'
+import { ErrorCode } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
 import type { RecordInput } from '../protocol/record.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
+import { abortable, throwIfAborted } from '../util/abort.js'
 import { describeValue } from '../util/options.js'
 import { Accumulator, recordSize } from './accumulator.js'
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js'
@@ -29,62 +30,23 @@ import {
 } from './record-checks.js'
 import type { ProducerBatch, RecordCompletion, RecordMetadata } from './producer-batch.js'
 import { ProducerIdentity } from './producer-identity.js'
+import {
+  callSignal,
+  closedError,
+  KafkaProduceBatchError,
+  notTransactionalError,
+  type ProducerCallOptions,
+  type ProducerEvents,
+  type ProducerRecord,
+} from './producer-types.js'
 import { Sender } from './sender.js'
 import { clusterTransactionIo } from './transaction-io.js'
 import { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset } from './transaction-manager.js'
+import { WaitingSends } from './waiting-sends.js'
 
 export type { ProducerHeaders }
-
-/** A record to send. */
-export interface ProducerRecord<K, V> {
-  topic: string
-  /** Records with the same key go to the same partition (murmur2, as the Java client). */
-  key?: K
-  value: V
-  headers?: ProducerHeaders
-  /** Send to this partition instead of letting the partitioner choose. */
-  partition?: number
-  /** CreateTime in ms since the epoch; default now. */
-  timestamp?: number
-}
-
-/** Events of a {@link Producer}. */
-export interface ProducerEvents {
-  /** A record failed for good (after retries). Listen here when you do not await `send`. */
-  deliveryError: [error: KafkaError, record: { topic: string; partition: number | null }]
-}
-
-/** Raised by {@link Producer.sendBatch} when some records failed; the others were delivered. */
-export class KafkaProduceBatchError extends KafkaError {
-  /** One entry per record, in the order given: its metadata, or its error. */
-  readonly results: ReadonlyArray<{ metadata: RecordMetadata } | { error: KafkaError }>
-
-  constructor(results: ReadonlyArray<{ metadata: RecordMetadata } | { error: KafkaError }>) {
-    const failed = results.filter((r): r is { error: KafkaError } => 'error' in r)
-    const first = failed[0]?.error
-    super(`${failed.length} of ${results.length} record(s) failed; first: ${first?.message ?? ''}`, {
-      code: first?.code ?? -1,
-      errorName: first?.errorName ?? 'UNKNOWN_SERVER_ERROR',
-      retriable: failed.every((f) => f.error.retriable),
-      cause: first,
-    })
-    this.results = results
-  }
-}
-
-/** A send waiting for its topic's metadata or for buffer memory. */
-interface WaitingSend<K, V> {
-  readonly record: ProducerRecord<K, V>
-  readonly input: RecordInput
-  readonly size: number
-  /** Memory already asked for on the fast path, or undefined to ask when its turn comes. */
-  readonly reserved: Promise<void> | undefined
-  readonly resolve: (delivered: Promise<RecordMetadata>) => void
-  readonly reject: (error: unknown) => void
-}
-
-// Marks a queue slot already handled, so the queue does not keep the record alive.
-const DONE = Object.freeze({})
+export { KafkaProduceBatchError } from './producer-types.js'
+export type { ProducerCallOptions, ProducerEvents, ProducerRecord } from './producer-types.js'
 
 const noop = (): void => {}
 
@@ -115,11 +77,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   readonly #sender: Sender
   readonly #events = new EventEmitter<ProducerEvents>()
   readonly #onClose: () => void
-  // Per topic, sends still waiting for metadata or memory, oldest first; later sends to the topic
-  // queue behind them so records keep their order.
-  readonly #waiting = new Map<string, WaitingSend<K, V>[]>()
-  // The loops draining those queues, for flush.
-  readonly #drains = new Set<Promise<void>>()
+  // Sends still waiting for their topic's metadata or for memory, per topic in order.
+  readonly #waiting: WaitingSends<K, V>
   // The partition view of each metadata snapshot of a topic, built once rather than per send.
   readonly #partitionViews = new WeakMap<TopicInfo, TopicPartitions>()
   #state: 'idle' | 'connected' | 'closing' | 'closed' = 'idle'
@@ -162,6 +121,14 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       onBatchFailed: (batch, error) => this.#emitFailure(batch, error),
       transactions: this.#transactions,
     })
+    this.#waiting = new WaitingSends<K, V>({
+      cluster,
+      accumulator: this.#accumulator,
+      maxBlockMs: this.#options.maxBlockMs,
+      partitionsOf: (topic) => this.#partitionsOf(topic),
+      append: (record, input, partitions, size) => this.#append(record, input, partitions, size),
+      assertOpen: () => this.#assertOpen('send'),
+    })
     this.#onClose = onClose
   }
 
@@ -192,12 +159,18 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   /**
    * Checks that the cluster is reachable and, for an idempotent producer, obtains its producer id.
    * Sending without connecting first works too: the first send connects.
+   *
+   * An aborted `signal` rejects with `signal.reason` and leaves the producer unconnected; a
+   * metadata or producer id request already sent completes in the background, and a later
+   * `connect` or `send` uses its answer.
    */
-  async connect(): Promise<void> {
-    this.#assertOpen()
-    await this.#cluster.fetchMetadata([])
+  async connect(options?: ProducerCallOptions): Promise<void> {
+    const signal = callSignal('connect', options)
+    this.#assertOpen('connect')
+    throwIfAborted(signal)
+    await abortable(this.#cluster.fetchMetadata([]), signal)
     // A transactional producer gets its id from initTransactions, which also fences older instances.
-    if (this.#transactions === null) await this.#identity?.ensure()
+    if (this.#transactions === null && this.#identity !== null) await abortable(this.#identity.ensure(), signal)
     this.#state = 'connected'
   }
 
@@ -209,46 +182,62 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * within `deliveryTimeoutMs`, or the broker's error for non-retriable failures. An idempotent
    * record whose outcome is unknown (a request timed out) is retried in order rather than failed,
    * so it is never written twice.
+   *
+   * When `signal` aborts before the send settles, it rejects with `signal.reason`. A record still
+   * waiting for its topic's metadata or for buffer memory is then never sent, and memory it was
+   * given is released; a record already appended to a batch is still sent (a failure to deliver it
+   * is then reported as a `deliveryError` event only). An already aborted signal rejects at once.
    */
-  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    return this.#sendAt(record, -1)
+  send(record: ProducerRecord<K, V>, options?: ProducerCallOptions): Promise<RecordMetadata> {
+    let signal: AbortSignal | undefined
+    try {
+      signal = callSignal('send', options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#sendAt(record, -1, signal)
   }
 
-  #sendAt(record: ProducerRecord<K, V>, index: RecordIndex): Promise<RecordMetadata> {
+  #sendAt(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
     let promise: Promise<RecordMetadata>
     try {
-      promise = this.#send(record, index)
+      promise = this.#send(record, index, signal)
     } catch (error) {
       promise = Promise.reject(error)
     }
-    // Fire-and-forget callers never see an unhandled rejection; awaiting callers still get it.
+    // Fire-and-forget callers never see an unhandled rejection; awaiting callers still get it. A
+    // record appended before its caller aborted reports its failure here.
     promise.catch((error: unknown) => {
-      if (!(error instanceof KafkaError)) return
+      if (!(error instanceof KafkaError) || (signal !== undefined && error === signal.reason)) return
       const shaped = typeof record === 'object' && record !== null
       const topic = shaped && typeof record.topic === 'string' ? record.topic : ''
       const partition = shaped && typeof record.partition === 'number' ? record.partition : null
       this.#events.emit('deliveryError', error, { topic, partition })
     })
-    return promise
+    return abortable(promise, signal)
   }
 
   /**
    * Sends many records. Resolves with their metadata in the order given; if some fail, rejects with
    * a {@link KafkaProduceBatchError} listing each record's metadata or error (the others were
-   * delivered).
+   * delivered). A `signal` applies to each record as in {@link send}: on abort the batch rejects
+   * with `signal.reason`, records still waiting are not sent, records already appended are.
    */
-  async sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
-    this.#assertOpen()
+  async sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>, options?: ProducerCallOptions): Promise<RecordMetadata[]> {
+    const signal = callSignal('sendBatch', options)
+    this.#assertOpen('sendBatch')
     if (!Array.isArray(records)) {
       throw new KafkaRecordError(`sendBatch: expected an array of records, got ${describeValue(records)}`, {
         code: -1,
         errorName: 'INVALID_RECORD_FIELD',
       })
     }
-    const settled = await Promise.allSettled(records.map((r, i) => this.#sendAt(r, i)))
+    throwIfAborted(signal)
+    const settled = await Promise.allSettled(records.map((r, i) => this.#sendAt(r, i, signal)))
     if (settled.every((s) => s.status === 'fulfilled')) {
       return settled.map((s) => (s as PromiseFulfilledResult<RecordMetadata>).value)
     }
+    if (signal?.aborted === true) throw signal.reason
     throw new KafkaProduceBatchError(
       settled.map((s) =>
         s.status === 'fulfilled'
@@ -258,8 +247,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     )
   }
 
-  #send(record: ProducerRecord<K, V>, index: RecordIndex): Promise<RecordMetadata> {
-    this.#assertOpen()
+  #send(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
+    this.#assertOpen('send')
     this.#transactions?.failIfNotReadyForSend()
     // Everything about the record itself is checked before it may take memory or wait.
     const topic = checkRecordShape(record, index)
@@ -290,74 +279,17 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
         { code: ErrorCode.MESSAGE_TOO_LARGE, errorName: 'MESSAGE_TOO_LARGE' },
       )
     }
+    throwIfAborted(signal)
     const input: RecordInput = { timestamp, key, value, headers }
 
-    const waiting = this.#waiting.get(topic)
-    const partitions = waiting === undefined ? this.#partitionsOf(topic) : undefined
+    const partitions = this.#waiting.has(topic) ? undefined : this.#partitionsOf(topic)
     if (partitions !== undefined) {
-      const reserved = this.#accumulator.reserve(size, this.#options.maxBlockMs)
+      const reserved = this.#accumulator.reserve(size, this.#options.maxBlockMs, signal)
       if (reserved === undefined) return this.#append(record, input, partitions, size)
       reserved.catch(noop)
-      return this.#enqueue(topic, record, input, size, reserved)
+      return this.#waiting.enqueue(topic, record, input, size, reserved, signal)
     }
-    return this.#enqueue(topic, record, input, size, undefined)
-  }
-
-  // Slow path: records of a topic whose metadata or buffer memory is not there yet wait in a
-  // per-topic queue, drained in order by one loop, so they keep their order and later sends to the
-  // topic line up behind them until the queue is empty again.
-  #enqueue(
-    topic: string,
-    record: ProducerRecord<K, V>,
-    input: RecordInput,
-    size: number,
-    reserved: Promise<void> | undefined,
-  ): Promise<RecordMetadata> {
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      let queue = this.#waiting.get(topic)
-      if (queue === undefined) {
-        queue = []
-        this.#waiting.set(topic, queue)
-        const drained = this.#drainWaiting(topic, queue)
-        this.#drains.add(drained)
-        void drained.finally(() => this.#drains.delete(drained))
-      }
-      queue.push({ record, input, size, reserved, resolve, reject })
-    })
-  }
-
-  async #drainWaiting(topic: string, queue: WaitingSend<K, V>[]): Promise<void> {
-    // Let the sends of the current tick join the queue before the first await.
-    await Promise.resolve()
-    // An index, not shift(): the queue can hold tens of thousands of sends.
-    let next = 0
-    try {
-      const known = this.#partitionsOf(topic) ?? (await this.#waitForPartitions(topic))
-      while (next < queue.length) {
-        const w = queue[next] as WaitingSend<K, V>
-        try {
-          const reserved = w.reserved ?? this.#accumulator.reserve(w.size, this.#options.maxBlockMs)
-          if (reserved !== undefined) await reserved
-        } catch (error) {
-          queue[next++] = DONE as WaitingSend<K, V>
-          w.reject(error)
-          continue
-        }
-        queue[next++] = DONE as WaitingSend<K, V>
-        try {
-          w.resolve(this.#append(w.record, w.input, this.#partitionsOf(topic) ?? known, w.size))
-        } catch (error) {
-          w.reject(error)
-        }
-      }
-    } catch (error) {
-      for (const w of queue.slice(next)) {
-        w.reserved?.then(() => this.#accumulator.release(w.size), noop)
-        w.reject(error)
-      }
-    } finally {
-      this.#waiting.delete(topic)
-    }
+    return this.#waiting.enqueue(topic, record, input, size, undefined, signal)
   }
 
   #serialize<T>(serializer: Serializer<T>, value: T, topic: string, what: string): unknown {
@@ -383,33 +315,6 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       this.#partitionViews.set(info, view)
     }
     return view
-  }
-
-  // Java's waitOnMetadata: ask for the topic (letting the broker auto-create it if it is set up
-  // to) until it has partitions, within maxBlockMs.
-  async #waitForPartitions(topic: string): Promise<TopicPartitions> {
-    const deadline = Date.now() + this.#options.maxBlockMs
-    let lastCode: number = ErrorCode.NONE
-    for (let attempt = 0; ; attempt++) {
-      this.#assertOpen()
-      const response = await this.#cluster.fetchMetadata([topic], { allowAutoTopicCreation: true })
-      this.#cluster.applyMetadata(response, [topic])
-      this.#cluster.addTopicsOfInterest([topic])
-      lastCode = response.topics[0]?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-      const partitions = this.#partitionsOf(topic)
-      if (partitions !== undefined) return partitions
-      // Waiting cannot help a topic we may not write to or whose name is invalid: fail now, as
-      // Java's producer does with TopicAuthorizationException.
-      if (lastCode !== ErrorCode.NONE && !errorCodeInfo(lastCode).retriable) {
-        throw new KafkaBrokerError(lastCode, `${errorCodeInfo(lastCode).name} for topic ${topic}`)
-      }
-      const delay = Math.min(50 * 2 ** attempt, 1000)
-      if (Date.now() + delay >= deadline) break
-      await new Promise((resolve) => setTimeout(resolve, delay))
-    }
-    throw new KafkaTimeoutError(`topic ${topic} not present in metadata after maxBlockMs (${this.#options.maxBlockMs} ms)`, {
-      cause: lastCode === ErrorCode.NONE ? undefined : new KafkaBrokerError(lastCode),
-    })
   }
 
   #append(
@@ -460,8 +365,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     this.#sender.beginFlush()
     try {
       for (;;) {
-        if (this.#drains.size > 0) {
-          await Promise.allSettled([...this.#drains])
+        if (this.#waiting.draining) {
+          await this.#waiting.drained()
           continue
         }
         if (this.#accumulator.isEmpty) return
@@ -475,12 +380,16 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   /**
    * Registers the `transactionalId` with its coordinator and gets a producer id and epoch; an older
    * producer with the same id is fenced, and a transaction it left open is aborted. Call once,
-   * before the first transaction. Rejects with a {@link KafkaTimeoutError} after `maxBlockMs`: the
-   * call goes on in the background, and calling initTransactions again waits for it.
+   * before the first transaction. Rejects with a {@link KafkaTimeoutError} after `maxBlockMs`, or
+   * with `signal.reason` when the signal aborts first: either way the call goes on in the
+   * background, and initTransactions must be called again (before any other transaction call) to
+   * wait for its outcome.
    */
-  async initTransactions(): Promise<void> {
+  async initTransactions(options?: ProducerCallOptions): Promise<void> {
+    const signal = callSignal('initTransactions', options)
     const transactions = this.#requireTransactions('initTransactions')
-    await transactions.initTransactions().wait(this.#options.maxBlockMs)
+    throwIfAborted(signal)
+    await transactions.initTransactions().wait(this.#options.maxBlockMs, signal)
     this.#state = 'connected'
   }
 
@@ -496,14 +405,18 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * Makes a consumer group's offsets part of the transaction, so that they are committed if and
    * only if the transaction commits (consume-transform-produce, KIP-447). `offsets` are the next
    * offsets to read (last processed + 1). `groupMetadata` is the consumer's group membership; a
-   * bare `{ groupId }` commits without fencing by generation.
+   * bare `{ groupId }` commits without fencing by generation. An aborted `signal` rejects with its
+   * reason; offsets already handed over still join the transaction.
    */
   async sendOffsetsToTransaction(
     offsets: ReadonlyArray<TransactionOffset>,
     groupMetadata: ConsumerGroupMetadata,
+    options?: ProducerCallOptions,
   ): Promise<void> {
+    const signal = callSignal('sendOffsetsToTransaction', options)
     const transactions = this.#requireTransactions('sendOffsetsToTransaction')
-    await transactions.sendOffsetsToTransaction(offsets, groupMetadata).wait(this.#options.maxBlockMs)
+    throwIfAborted(signal)
+    await transactions.sendOffsetsToTransaction(offsets, groupMetadata).wait(this.#options.maxBlockMs, signal)
   }
 
   /**
@@ -511,28 +424,33 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * If any record of the transaction failed, rejects with an abortable {@link KafkaTransactionError}:
    * call {@link abortTransaction}. A {@link KafkaFencedError} (or any error that is not abortable)
    * means the producer must be closed. After `maxBlockMs` it rejects with a
-   * {@link KafkaTimeoutError}; the commit goes on, and calling commitTransaction again waits for it.
+   * {@link KafkaTimeoutError}, and when `signal` aborts first with `signal.reason`: the commit goes
+   * on, and commitTransaction must be called again (before any other transaction call) to wait for
+   * its outcome.
    */
-  async commitTransaction(): Promise<void> {
+  async commitTransaction(options?: ProducerCallOptions): Promise<void> {
+    const signal = callSignal('commitTransaction', options)
     const transactions = this.#requireTransactions('commitTransaction')
-    await transactions.beginCommit().wait(this.#options.maxBlockMs)
+    throwIfAborted(signal)
+    await transactions.beginCommit().wait(this.#options.maxBlockMs, signal)
   }
 
   /**
    * Aborts the transaction: records not yet sent fail with a `TRANSACTION_ABORTED`
    * {@link KafkaTransactionError}, those in flight are awaited, and the coordinator writes abort
-   * markers. Also the way out of an abortable error. Resumable after a timeout like commit.
+   * markers. Also the way out of an abortable error. Resumable after a timeout or an aborted
+   * `signal` like commit: the abort goes on, and abortTransaction waits for it when called again.
    */
-  async abortTransaction(): Promise<void> {
+  async abortTransaction(options?: ProducerCallOptions): Promise<void> {
+    const signal = callSignal('abortTransaction', options)
     const transactions = this.#requireTransactions('abortTransaction')
-    await transactions.beginAbort().wait(this.#options.maxBlockMs)
+    throwIfAborted(signal)
+    await transactions.beginAbort().wait(this.#options.maxBlockMs, signal)
   }
 
-  #requireTransactions(operation: string): TransactionManager {
-    this.#assertOpen()
-    if (this.#transactions === null) {
-      throw new KafkaStateError(`${operation}: this producer is not transactional (set transactionalId)`)
-    }
+  #requireTransactions(call: string): TransactionManager {
+    this.#assertOpen(call)
+    if (this.#transactions === null) throw notTransactionalError(call)
     return this.#transactions
   }
 
@@ -551,10 +469,17 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
 
   /**
    * Sends everything buffered now, without waiting for linger, and resolves when every record sent
-   * before the call has settled (delivered or failed).
+   * before the call has settled (delivered or failed). An aborted `signal` rejects with its reason
+   * and stops only the wait: the records buffered at the call are still sent without linger.
    */
-  async flush(): Promise<void> {
-    await Promise.allSettled([...this.#drains])
+  async flush(options?: ProducerCallOptions): Promise<void> {
+    const signal = callSignal('flush', options)
+    throwIfAborted(signal)
+    await abortable(this.#flush(), signal)
+  }
+
+  async #flush(): Promise<void> {
+    await this.#waiting.drained()
     const batches: ProducerBatch[] = []
     for (const q of this.#accumulator.nonEmptyQueues()) batches.push(...q.batches)
     if (batches.length === 0) return
@@ -577,7 +502,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       await this.#endTransactionForClose()
       if (options.flush !== false) {
         this.#sender.beginClose()
-        await this.flush()
+        await this.#flush()
       }
     } finally {
       this.#state = 'closed'
@@ -601,8 +526,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     return this.disconnect()
   }
 
-  #assertOpen(): void {
-    if (this.#state === 'closing' || this.#state === 'closed') throw new KafkaStateError('the producer is closed')
-    if (this.#cluster.isClosed) throw new KafkaStateError('the Kafka client is closed')
+  #assertOpen(call: string): void {
+    if (this.#state === 'closing' || this.#state === 'closed') throw closedError(call, this.#state)
+    if (this.#cluster.isClosed) throw closedError(call, 'client-closed')
   }
 }

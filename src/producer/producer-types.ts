@@ -1,0 +1,94 @@
+/**
+ * The producer's public vocabulary besides its options: the record to send, its events, the error
+ * of a partly failed batch, the options of a call that may wait, and the errors a call in the
+ * wrong state gets (each says what to do instead).
+ */
+
+import { KafkaConfigError, KafkaError, KafkaStateError } from '../errors.js'
+import { describeValue } from '../util/options.js'
+import type { RecordMetadata } from './producer-batch.js'
+import type { ProducerHeaders } from './record-checks.js'
+
+/** A record to send. */
+export interface ProducerRecord<K, V> {
+  topic: string
+  /** Records with the same key go to the same partition (murmur2, as the Java client). */
+  key?: K
+  value: V
+  headers?: ProducerHeaders
+  /** Send to this partition instead of letting the partitioner choose. */
+  partition?: number
+  /** CreateTime in ms since the epoch; default now. */
+  timestamp?: number
+}
+
+/** Events of a {@link Producer}. */
+export interface ProducerEvents {
+  /** A record failed for good (after retries). Listen here when you do not await `send`. */
+  deliveryError: [error: KafkaError, record: { topic: string; partition: number | null }]
+}
+
+/**
+ * Options of a producer call that may wait (`connect`, `send`, `sendBatch`, `flush` and the
+ * transaction calls): a signal that abandons the wait. The call then rejects with `signal.reason`,
+ * as Node's own APIs do; each call's documentation says what the abort leaves behind.
+ */
+export interface ProducerCallOptions {
+  readonly signal?: AbortSignal
+}
+
+/** Raised by {@link Producer.sendBatch} when some records failed; the others were delivered. */
+export class KafkaProduceBatchError extends KafkaError {
+  /** One entry per record, in the order given: its metadata, or its error. */
+  readonly results: ReadonlyArray<{ metadata: RecordMetadata } | { error: KafkaError }>
+
+  constructor(results: ReadonlyArray<{ metadata: RecordMetadata } | { error: KafkaError }>) {
+    const failed = results.filter((r): r is { error: KafkaError } => 'error' in r)
+    const first = failed[0]?.error
+    super(`${failed.length} of ${results.length} record(s) failed; first: ${first?.message ?? ''}`, {
+      code: first?.code ?? -1,
+      errorName: first?.errorName ?? 'UNKNOWN_SERVER_ERROR',
+      retriable: failed.every((f) => f.error.retriable),
+      cause: first,
+    })
+    this.results = results
+  }
+}
+
+/**
+ * The `signal` of a call's options (absent, or `{ signal }`), checked: a call handed something
+ * else fails at once rather than never aborting.
+ */
+export function callSignal(call: string, options: ProducerCallOptions | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) {
+    throw new KafkaConfigError(`${call}(): options must be an object such as { signal }, got ${describeValue(options)}`)
+  }
+  const signal: unknown = options.signal
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new KafkaConfigError(`${call}(): signal must be an AbortSignal, got ${describeValue(signal)}`)
+  }
+  return signal
+}
+
+/** Where a producer is in its life, for the error of a call it can no longer take. */
+export type ProducerLife = 'open' | 'closing' | 'closed' | 'client-closed'
+
+/** The error of `call` on a producer that is disconnecting or disconnected, or whose client closed. */
+export function closedError(call: string, life: Exclude<ProducerLife, 'open'>): KafkaStateError {
+  switch (life) {
+    case 'closing':
+      return new KafkaStateError(`${call}(): the producer is disconnecting; create a new one with kafka.producer() to send more`)
+    case 'closed':
+      return new KafkaStateError(`${call}(): the producer is closed (disconnect() was called); create a new one with kafka.producer()`)
+    case 'client-closed':
+      return new KafkaStateError(`${call}(): the Kafka client is closed; create a new Kafka client, and a producer from it`)
+  }
+}
+
+/** The error of a transaction call on a producer without a transactional id. */
+export function notTransactionalError(call: string): KafkaStateError {
+  return new KafkaStateError(
+    `${call}(): this producer is not transactional; create one with kafka.producer({ transactionalId }) to use transactions`,
+  )
+}

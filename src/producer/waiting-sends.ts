@@ -1,0 +1,201 @@
+/**
+ * The producer's slow path: sends whose topic's metadata or buffer memory is not there yet wait
+ * in a per-topic queue, drained in order by one loop per topic, so that they keep their order and
+ * later sends to the topic line up behind them until the queue is empty again. Java's
+ * `waitOnMetadata` and `BufferPool.allocate`, both bounded by `maxBlockMs`.
+ *
+ * A waiting send whose signal aborts leaves its queue: it is never appended, memory it was given
+ * is released, and once no send of a topic waits any more the metadata lookup stops too.
+ */
+
+import type { Cluster } from '../cluster/cluster.js'
+import { KafkaBrokerError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
+import { ErrorCode, errorCodeInfo } from '../protocol/error-codes.js'
+import type { RecordInput } from '../protocol/record.js'
+import { onAbort } from '../util/abort.js'
+import type { Accumulator } from './accumulator.js'
+import type { TopicPartitions } from './partitioner.js'
+import type { RecordMetadata } from './producer-batch.js'
+import type { ProducerRecord } from './producer-types.js'
+
+/** A send waiting for its topic's metadata or for buffer memory. */
+interface WaitingSend<K, V> {
+  readonly record: ProducerRecord<K, V>
+  readonly input: RecordInput
+  readonly size: number
+  /** Memory already asked for on the fast path, or undefined to ask when its turn comes. */
+  readonly reserved: Promise<void> | undefined
+  readonly signal: AbortSignal | undefined
+  readonly resolve: (delivered: Promise<RecordMetadata>) => void
+  readonly reject: (error: unknown) => void
+  /** Set when its signal aborted: the send was rejected and must not be appended. */
+  aborted: boolean
+  /** Stops listening to the signal, once the send leaves the queue. */
+  release: () => void
+}
+
+interface TopicQueue<K, V> {
+  readonly sends: WaitingSend<K, V>[]
+  /** Sends still waiting (not aborted, not yet handled). */
+  live: number
+}
+
+export interface WaitingSendsDeps<K, V> {
+  readonly cluster: Cluster
+  readonly accumulator: Accumulator
+  readonly maxBlockMs: number
+  /** The topic's partitions when its metadata is known. */
+  readonly partitionsOf: (topic: string) => TopicPartitions | undefined
+  /** Appends the record to its partition's batch; memory for it is already taken. */
+  readonly append: (record: ProducerRecord<K, V>, input: RecordInput, partitions: TopicPartitions, size: number) => Promise<RecordMetadata>
+  /** Throws once the producer may not send any more. */
+  readonly assertOpen: () => void
+}
+
+// Marks a queue slot already handled, so the queue does not keep the record alive.
+const DONE = Object.freeze({})
+const noop = (): void => {}
+
+export class WaitingSends<K, V> {
+  readonly #d: WaitingSendsDeps<K, V>
+  readonly #queues = new Map<string, TopicQueue<K, V>>()
+  // The loops draining those queues, for flush.
+  readonly #drains = new Set<Promise<void>>()
+
+  constructor(deps: WaitingSendsDeps<K, V>) {
+    this.#d = deps
+  }
+
+  /** Whether sends to `topic` are waiting: a new one must line up behind them. */
+  has(topic: string): boolean {
+    return this.#queues.has(topic)
+  }
+
+  /** True while some topic's queue is being drained. */
+  get draining(): boolean {
+    return this.#drains.size > 0
+  }
+
+  /** Resolves once every queue that exists now has been drained (sends appended or failed). */
+  async drained(): Promise<void> {
+    await Promise.allSettled([...this.#drains])
+  }
+
+  /** Queues a send; `reserved` is memory the fast path already asked for. */
+  enqueue(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    input: RecordInput,
+    size: number,
+    reserved: Promise<void> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RecordMetadata> {
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      let queue = this.#queues.get(topic)
+      if (queue === undefined) {
+        const created: TopicQueue<K, V> = { sends: [], live: 0 }
+        queue = created
+        this.#queues.set(topic, created)
+        const drained = this.#drain(topic, created)
+        this.#drains.add(drained)
+        void drained.finally(() => this.#drains.delete(drained))
+      }
+      const w: WaitingSend<K, V> = { record, input, size, reserved, signal, resolve, reject, aborted: false, release: noop }
+      queue.sends.push(w)
+      queue.live++
+      if (signal !== undefined) {
+        const q = queue
+        w.release = onAbort(signal, (reason) => {
+          w.aborted = true
+          q.live--
+          reject(reason)
+        })
+      }
+    })
+  }
+
+  async #drain(topic: string, queue: TopicQueue<K, V>): Promise<void> {
+    const { accumulator, maxBlockMs } = this.#d
+    // Let the sends of the current tick join the queue before the first await.
+    await Promise.resolve()
+    const sends = queue.sends
+    // An index, not shift(): the queue can hold tens of thousands of sends.
+    let next = 0
+    try {
+      const known = this.#d.partitionsOf(topic) ?? (await this.#waitForPartitions(topic, queue))
+      while (next < sends.length) {
+        const w = sends[next] as WaitingSend<K, V>
+        sends[next++] = DONE as WaitingSend<K, V>
+        if (w.aborted) {
+          // Memory the fast path was given (before the abort) goes back.
+          w.reserved?.then(() => accumulator.release(w.size), noop)
+          continue
+        }
+        try {
+          const reserved = w.reserved ?? accumulator.reserve(w.size, maxBlockMs, w.signal)
+          if (reserved !== undefined) await reserved
+        } catch (error) {
+          this.#settle(queue, w)
+          w.reject(error)
+          continue
+        }
+        if (w.aborted) {
+          // Aborted between getting the memory and its turn: it is not appended.
+          accumulator.release(w.size)
+          continue
+        }
+        this.#settle(queue, w)
+        try {
+          w.resolve(this.#d.append(w.record, w.input, this.#d.partitionsOf(topic) ?? known, w.size))
+        } catch (error) {
+          w.reject(error)
+        }
+      }
+    } catch (error) {
+      for (const w of sends.slice(next)) {
+        if (w === DONE) continue
+        w.reserved?.then(() => accumulator.release(w.size), noop)
+        if (!w.aborted) this.#settle(queue, w)
+        w.reject(error)
+      }
+    } finally {
+      this.#queues.delete(topic)
+    }
+  }
+
+  // The send leaves the queue for good: its signal no longer matters.
+  #settle(queue: TopicQueue<K, V>, w: WaitingSend<K, V>): void {
+    if (w.aborted) return
+    w.release()
+    queue.live--
+  }
+
+  // Java's waitOnMetadata: ask for the topic (letting the broker auto-create it if it is set up
+  // to) until it has partitions, within maxBlockMs, or until no send waits for it any more.
+  async #waitForPartitions(topic: string, queue: TopicQueue<K, V>): Promise<TopicPartitions> {
+    const { cluster, maxBlockMs } = this.#d
+    const deadline = Date.now() + maxBlockMs
+    let lastCode: number = ErrorCode.NONE
+    for (let attempt = 0; ; attempt++) {
+      this.#d.assertOpen()
+      if (queue.live === 0) throw new KafkaStateError(`every send waiting for topic ${topic} was aborted`)
+      const response = await cluster.fetchMetadata([topic], { allowAutoTopicCreation: true })
+      cluster.applyMetadata(response, [topic])
+      cluster.addTopicsOfInterest([topic])
+      lastCode = response.topics[0]?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+      const partitions = this.#d.partitionsOf(topic)
+      if (partitions !== undefined) return partitions
+      // Waiting cannot help a topic we may not write to or whose name is invalid: fail now, as
+      // Java's producer does with TopicAuthorizationException.
+      if (lastCode !== ErrorCode.NONE && !errorCodeInfo(lastCode).retriable) {
+        throw new KafkaBrokerError(lastCode, `${errorCodeInfo(lastCode).name} for topic ${topic}`)
+      }
+      const delay = Math.min(50 * 2 ** attempt, 1000)
+      if (Date.now() + delay >= deadline) break
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+    throw new KafkaTimeoutError(`topic ${topic} not present in metadata after maxBlockMs (${maxBlockMs} ms)`, {
+      cause: lastCode === ErrorCode.NONE ? undefined : new KafkaBrokerError(lastCode),
+    })
+  }
+}
