@@ -5,7 +5,7 @@
 
 import type { BrokerTarget } from '../cluster/cluster.js'
 import { KafkaBrokerError, KafkaError } from '../errors.js'
-import { ErrorCode } from '../protocol/error-codes.js'
+import { ErrorCode, errorCodeInfo } from '../protocol/error-codes.js'
 import type { AdminContext, ResourceError } from './context.js'
 
 /** One group's outcome in a round, as {@link AdminContext.perResource} takes it. */
@@ -15,9 +15,9 @@ export interface GroupOutcome<R> {
   readonly result: R
 }
 
-/** True for the codes after which the coordinator must be looked up again. */
+/** True for the codes after which the coordinator must be looked up again (their default action). */
 export function isCoordinatorMoved(code: number): boolean {
-  return code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.NOT_COORDINATOR
+  return errorCodeInfo(code).action === 'find-coordinator'
 }
 
 /**

@@ -9,6 +9,7 @@ import { describeProducersApi } from '../protocol/messages/describe-producers.js
 import { describeTransactionsApi } from '../protocol/messages/describe-transactions.js'
 import { listTransactionsApi } from '../protocol/messages/list-transactions.js'
 import { resourceError, type AdminCallOptions, type AdminContext, type ResourceError } from './context.js'
+import { isCoordinatorMoved } from './group-coordinators.js'
 import { partitionKey, type TopicPartition } from '../common/topic-partition.js'
 import { sendToLeaders, uniquePartitions, type PartitionOutcome } from './partition-routing.js'
 import { ErrorCode } from '../protocol/error-codes.js'
@@ -225,7 +226,7 @@ export async function describeTransactions(
             return
           }
           for (const s of response.transactionStates) {
-            if (s.errorCode === ErrorCode.NOT_COORDINATOR || s.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+            if (isCoordinatorMoved(s.errorCode)) {
               ctx.cluster.forgetCoordinator('transaction', s.transactionalId)
             }
             const error = resourceError(s.errorCode, null)
@@ -313,7 +314,7 @@ function asOutcome<R>(
 ): { code: number; message: string | null; result: R } {
   const e = error instanceof KafkaError ? error : new KafkaError(String(error), { cause: error })
   // Retriable failures (connection loss, timeouts) go round again with a fresh coordinator lookup.
-  return { code: e.retriable ? ErrorCode.COORDINATOR_NOT_AVAILABLE : e.code === ErrorCode.NONE ? -1 : e.code, message: e.message, result: failed(id, e) }
+  return { code: e.retriable ? ErrorCode.COORDINATOR_NOT_AVAILABLE : e.code === ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : e.code, message: e.message, result: failed(id, e) }
 }
 
 function noAnswer(what: string): KafkaError {
