@@ -469,9 +469,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * offsets. Explicit offsets of owned partitions also count as processed. Retries retriable
    * errors until `defaultApiTimeoutMs`; a {@link KafkaCommitFailedError} means the group moved on.
    *
-   * An abort rejects with `signal.reason`. A commit still queued behind earlier ones is dropped
-   * unsent; one already sent may still be stored by the coordinator, and its retries stop.
-   * Explicit offsets count as processed either way, so a later commit includes them.
+   * An abort rejects with `signal.reason`. An already aborted signal changes nothing. A commit
+   * still queued behind earlier ones is dropped unsent; one already sent may still be stored by
+   * the coordinator, and its retries stop. Explicit offsets of owned partitions count as
+   * processed from the call on, abort or not, so a later commit includes them.
    */
   async commit(offsets?: ConsumerMessage<K, V> | readonly CommitOffset[], options?: ConsumerCallOptions): Promise<void> {
     this.#assertOpen()
