@@ -116,7 +116,7 @@ export class PendingTransition {
 
 function unfinished(call: string, operation: string): KafkaStateError {
   return new KafkaStateError(
-    `${call}() cannot run yet: ${operation}() has not completed (its wait timed out or was aborted); call ${operation}() again to wait for its outcome`,
+    `${call}() cannot run while ${operation}() is unfinished: await it, or, if its wait timed out or was aborted, call ${operation}() again to wait for its outcome`,
   )
 }
 
