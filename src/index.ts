@@ -142,6 +142,8 @@ export type {
   AssignedPartition,
   CommitOffset,
   CommittedPartitionOffset,
+  ConsumerCallOptions,
+  MessagesOptions,
 } from './consumer/consumer.js'
 export type { ConsumerBatch, EachMessage, EachBatch } from './consumer/run-loop.js'
 export type { ConsumerOptions, AutoOffsetReset, GroupProtocol, BuiltInAssignor, ConsumerAssignor, AssignorInput } from './consumer/options.js'

@@ -2,11 +2,12 @@
  * Cancellation with the platform's `AbortSignal`, shared by every role's long calls (send, flush,
  * connect, admin calls, the consumer's run loop and iterator).
  *
- * The convention is Node's own (`fs.readFile`, `timers/promises`, `fetch`): a call given an aborted
- * signal rejects at once, and a call whose signal aborts while it waits rejects with
- * `signal.reason` — an `AbortError` DOMException unless the caller passed its own reason to
- * `controller.abort(reason)`. Only the wait is abandoned: work already handed to a broker is not
- * called back, so each call documents what an abort leaves behind.
+ * A call given an aborted signal rejects at once, and a call whose signal aborts while it waits
+ * rejects with `signal.reason` itself, as `fetch()` and `signal.throwIfAborted()` do (Node's older
+ * APIs, `events.on` and `timers/promises`, wrap it in an `AbortError` instead). The reason is an
+ * `AbortError` DOMException unless the caller passed its own to `controller.abort(reason)`. Only the
+ * wait is abandoned: work already handed to a broker is not called back, so each call documents
+ * what an abort leaves behind.
  */
 
 /** Rejects (throws) with the signal's reason when it has already aborted. */
