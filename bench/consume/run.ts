@@ -20,6 +20,7 @@ import { writePayloadFile } from '../produce/payload.js'
 import { renderChart } from './chart.js'
 import { runConsumerPerformance, runEndToEndLatency, type JavaContext } from './java.js'
 import { RESULT_PREFIX, type ClientSkip, type ConsumeJob, type ConsumeReport, type LatencyJob, type ThroughputJob } from './job.js'
+import { kafkaVersion } from '../../test/support/kafka.js'
 import { formatTable, sizeLabel, type ClientInfo, type ConsumeResults, type LatencyRun, type ThroughputRun } from './results.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     broker: {
       brokers: broker.brokers,
       source: broker.source,
-      kafkaVersion: broker.source === 'KAFKA_BROKERS' ? 'unknown' : (process.env.KAFKA_VERSION ?? '4.3.1'),
+      kafkaVersion: broker.source === 'KAFKA_BROKERS' ? 'unknown' : kafkaVersion(),
       partitions: PARTITIONS,
       note: 'The broker runs on the same machine and shares its CPUs with the client under test.',
     },

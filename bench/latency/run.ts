@@ -21,6 +21,7 @@ import { killRunning, run, tail } from '../produce/java.js'
 import { renderChart } from './chart.js'
 import { runJavaEndToEnd, type JavaContext } from './java.js'
 import { RESULT_PREFIX, type ClientSkip, type LatencyJob, type LatencyReport } from './job.js'
+import { kafkaVersion } from '../../test/support/kafka.js'
 import { formatTable, scenarioLabel, type ClientInfo, type LatencyResults, type LatencyRun, type Scenario } from './results.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
     broker: {
       brokers: broker.brokers,
       source: broker.source,
-      kafkaVersion: broker.source === 'KAFKA_BROKERS' ? 'unknown' : (process.env.KAFKA_VERSION ?? '4.3.1'),
+      kafkaVersion: broker.source === 'KAFKA_BROKERS' ? 'unknown' : kafkaVersion(),
       note: 'The broker runs on the same machine and shares its CPUs with the client under test.',
     },
     settings: { seconds, recordSize, repeat, javaRecords, scenarios },

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { kafkaVersion as brokerKafkaVersion } from '../../test/support/kafka.js'
 import { acquireBroker, countRecords, TopicManager } from './broker.js'
 import { chartSubtitle, renderChart } from './chart.js'
 import { killRunning, run, runJavaProducer, tail, type JavaLaunch } from './java.js'
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     const classpath = clients.some((c) => c.kind === 'java')
       ? (await run('bash', [join(repoRoot, 'scripts/kafka-local.sh'), 'classpath'], repoRoot, 900_000)).stdout.trim().split('\n').pop() ?? ''
       : ''
-    const kafkaVersion = process.env.KAFKA_VERSION ?? '4.3.1'
+    const kafkaVersion = brokerKafkaVersion()
     const buildNote = clients.some((c) => c.id === 'kafkats') ? kafkatsBuildNote() : undefined
     if (buildNote !== undefined) console.log(`note: ${buildNote}`)
 

@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import { SINGLE_BOOTSTRAP, bootstrap, kcat, kcatMetadata, runKafkaTool, waitFor } from '../support/kafka.js'
+import { SINGLE_BOOTSTRAP, bootstrap, kafkaVersion, kcat, kcatMetadata, runKafkaTool, waitFor } from '../support/kafka.js'
 
 const brokers = inject('kafkaBootstrap')
 const usesLocalNode = process.env.KAFKA_BROKERS === undefined || process.env.KAFKA_BROKERS === ''
-const kafkaMajor = Number((process.env.KAFKA_VERSION ?? '4.3.1').split('.')[0])
+const kafkaMajor = Number(kafkaVersion().split('.')[0])
 // Kafka 4 renamed the console tools' --property (still accepted, with a deprecation notice on stdout).
 const formatterProperty = kafkaMajor >= 4 ? '--formatter-property' : '--property'
 const readerProperty = kafkaMajor >= 4 ? '--reader-property' : '--property'

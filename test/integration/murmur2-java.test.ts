@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { murmur2 } from '../../src/producer/murmur2.js'
 import { partitionForKey } from '../../src/producer/partition-for-key.js'
+import { kafkaVersion } from '../support/kafka.js'
 
 const CLI = fileURLToPath(new URL('../fixtures/java/Murmur2Cli.java', import.meta.url))
 const KEY_COUNT = 1000
@@ -55,7 +56,7 @@ function findKafkaClients(): string | undefined {
   if (explicit) return explicit
 
   const cacheRoot = process.env.KAFKATS_KAFKA_CACHE ?? join(homedir(), '.cache', 'kafkats', 'kafka')
-  const preferred = process.env.KAFKA_VERSION ?? '4.3.1'
+  const preferred = kafkaVersion()
   const cachedVersions = listDir(cacheRoot).sort((a, b) => Number(b === preferred) - Number(a === preferred))
   for (const version of cachedVersions) {
     const lib = join(cacheRoot, version, 'lib')
