@@ -27,7 +27,6 @@ import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, type KafkaError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
-import { sendRequest } from '../network/send-request.js'
 import {
   fetchApi,
   type FetchRequestForgottenTopic,
@@ -303,9 +302,6 @@ export class Fetcher {
     }
     const session = this.#session(node)
     try {
-      const connection = await cluster.connectionTo({ nodeId: node }, this.#purpose)
-      this.#connections.add(connection)
-      let version = cluster.versionOn(connection, fetchApi)
       const next: SessionPartition[] = states.map((s) => ({
         topic: s.topic,
         topicId: cluster.metadata.topic(s.topic)?.topicId ?? ZERO_UUID,
@@ -315,26 +311,34 @@ export class Fetcher {
         maxBytes: options.maxPartitionFetchBytes,
       }))
       // Topic ids are required from v13; fall back to names while one is unknown.
-      if (version >= TOPIC_ID_VERSION && next.some((p) => p.topicId === ZERO_UUID)) version = TOPIC_ID_VERSION - 1
-      const useTopicIds = version >= TOPIC_ID_VERSION
-      const sessionRequest = session.build(next, useTopicIds)
-      const request = fetchApi.createRequest({
-        replicaId: -1,
-        maxWaitMs,
-        minBytes: options.fetchMinBytes,
-        maxBytes,
-        isolationLevel: isolationLevelCode(options.isolationLevel),
-        sessionId: sessionRequest.sessionId,
-        sessionEpoch: sessionRequest.sessionEpoch,
-        topics: requestTopics(sessionRequest.toSend),
-        forgottenTopicsData: forgottenTopics(sessionRequest.toForget),
-        rackId: '',
-      })
+      const idsKnown = next.every((p) => p.topicId !== ZERO_UUID)
       this.requestsSent++
-      const response = await sendRequest(connection, fetchApi, version, request, {
-        clientId: cluster.options.clientId,
-        timeoutMs: cluster.options.requestTimeoutMs + maxWaitMs,
-      })
+      const response = await cluster.sendTo(
+        { nodeId: node },
+        fetchApi,
+        (version) => {
+          // Built once the connection is ready: the session advances only for a request that goes out.
+          const sessionRequest = session.build(next, version >= TOPIC_ID_VERSION)
+          return fetchApi.createRequest({
+            replicaId: -1,
+            maxWaitMs,
+            minBytes: options.fetchMinBytes,
+            maxBytes,
+            isolationLevel: isolationLevelCode(options.isolationLevel),
+            sessionId: sessionRequest.sessionId,
+            sessionEpoch: sessionRequest.sessionEpoch,
+            topics: requestTopics(sessionRequest.toSend),
+            forgottenTopicsData: forgottenTopics(sessionRequest.toForget),
+            rackId: '',
+          })
+        },
+        {
+          purpose: this.#purpose,
+          timeoutMs: cluster.options.requestTimeoutMs + maxWaitMs,
+          maxVersion: idsKnown ? undefined : TOPIC_ID_VERSION - 1,
+          onConnection: (connection) => this.#connections.add(connection),
+        },
+      )
       if (this.#closed) return
       this.#nodeFailures.delete(node)
       this.#handleResponse(node, session, response, asked, next)

@@ -25,7 +25,6 @@ import { ZERO_UUID } from '../protocol/uuid.js'
 import { consumerErrorAction } from './error-policy.js'
 import { KafkaCommitFailedError } from './errors.js'
 import type { GroupMembership } from './membership.js'
-import { sendCapped } from './offset-lookup.js'
 import { partitionKey } from '../common/topic-partition.js'
 import { throwIfAborted } from '../util/abort.js'
 
@@ -131,8 +130,7 @@ export class OffsetCommitter {
     const idOf = (topic: string): string => cluster.metadata.topic(topic)?.topicId ?? ZERO_UUID
     const idsKnown = [...topics.keys()].every((t) => idOf(t) !== ZERO_UUID)
     const nameById = new Map([...topics.keys()].map((t) => [idOf(t), t]))
-    const response = await sendCapped(
-      cluster,
+    const response = await cluster.sendTo(
       { nodeId: coordinator },
       offsetCommitApi,
       () =>

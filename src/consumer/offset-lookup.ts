@@ -12,13 +12,11 @@
  */
 
 import { isolationLevelCode } from '../common/isolation-level.js'
-import type { BrokerTarget, Cluster } from '../cluster/cluster.js'
+import type { Cluster } from '../cluster/cluster.js'
 import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaNetworkError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
-import { sendRequest } from '../network/send-request.js'
-import type { ApiDescriptor } from '../protocol/api.js'
 import { listOffsetsApi } from '../protocol/messages/list-offsets.js'
 import { offsetFetchApi, type OffsetFetchResponse } from '../protocol/messages/offset-fetch.js'
 import { offsetForLeaderEpochApi } from '../protocol/messages/offset-for-leader-epoch.js'
@@ -34,27 +32,6 @@ const CONSUMER_REPLICA_ID = -1
 /** The ListOffsets timestamps that mean "first offset" and "end offset". */
 export const EARLIEST_TIMESTAMP = -2n
 export const LATEST_TIMESTAMP = -1n
-
-/**
- * Sends `api` to `target` at the negotiated version, capped at `maxVersion` (topic-id versions need
- * every topic id known).
- */
-export async function sendCapped<Req, Res>(
-  cluster: Cluster,
-  target: BrokerTarget,
-  api: ApiDescriptor<Req, Res>,
-  build: (version: number) => Req,
-  options: { purpose?: ConnectionPurpose; maxVersion?: number; timeoutMs?: number; onConnection?: (c: Connection) => void } = {},
-): Promise<Res> {
-  const connection = await cluster.connectionTo(target, options.purpose)
-  options.onConnection?.(connection)
-  let version = cluster.versionOn(connection, api)
-  if (options.maxVersion !== undefined && version > options.maxVersion) version = options.maxVersion
-  return sendRequest(connection, api, version, build(version), {
-    clientId: cluster.options.clientId,
-    timeoutMs: options.timeoutMs,
-  })
-}
 
 function groupByTopic<T extends { readonly topic: string }>(items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>()
@@ -114,8 +91,7 @@ export async function fetchCommittedOffsets(
     async () => {
       throwIfAborted(options.signal)
       const coordinator = await cluster.coordinator('group', groupId)
-      const r = await sendCapped(
-        cluster,
+      const r = await cluster.sendTo(
         { nodeId: coordinator },
         offsetFetchApi,
         (version) => {
@@ -252,7 +228,7 @@ export function listOffsets(
   readCommitted: boolean,
 ): Promise<Map<string, LeaderAnswer>> {
   return perLeader(cluster, queries, async (leader, list, currentEpoch) => {
-    const response = await sendCapped(cluster, { nodeId: leader }, listOffsetsApi, () =>
+    const response = await cluster.sendTo({ nodeId: leader }, listOffsetsApi, () =>
       listOffsetsApi.createRequest({
         replicaId: CONSUMER_REPLICA_ID,
         isolationLevel: isolationLevelCode(readCommitted ? 'read_committed' : 'read_uncommitted'),
@@ -281,7 +257,7 @@ export function listOffsets(
 /** OffsetForLeaderEpoch for each partition at its leader: where `leaderEpoch` ends there. */
 export function endOffsetsForEpochs(cluster: Cluster, queries: readonly EpochQuery[]): Promise<Map<string, LeaderAnswer>> {
   return perLeader(cluster, queries, async (leader, list, currentEpoch) => {
-    const response = await sendCapped(cluster, { nodeId: leader }, offsetForLeaderEpochApi, () =>
+    const response = await cluster.sendTo({ nodeId: leader }, offsetForLeaderEpochApi, () =>
       offsetForLeaderEpochApi.createRequest({
         replicaId: CONSUMER_REPLICA_ID,
         topics: [...groupByTopic(list)].map(([topic, qs]) => ({
