@@ -6,7 +6,7 @@
  * no extra turn of the event loop.
  */
 
-import { EventEmitter } from 'node:events'
+import { EventEmitter, setMaxListeners } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
 import type { TopicInfo } from '../cluster/metadata-cache.js'
 import { KafkaError, KafkaRecordError, KafkaStateError } from '../errors.js'
@@ -14,7 +14,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
 import type { RecordInput } from '../protocol/record.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
-import { abortable, throwIfAborted } from '../util/abort.js'
+import { abortable, onAbort, throwIfAborted } from '../util/abort.js'
 import { describeValue } from '../util/options.js'
 import { Accumulator, recordSize } from './accumulator.js'
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js'
@@ -233,7 +233,22 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       })
     }
     throwIfAborted(signal)
-    const settled = await Promise.allSettled(records.map((r, i) => this.#sendAt(r, i, signal)))
+    // One listener on the caller's signal fans out to the records, which listen to a signal of
+    // our own: a batch of thousands must not trip Node's listener-leak warning on the caller's.
+    let each: AbortSignal | undefined
+    let release = noop
+    if (signal !== undefined) {
+      const fanOut = new AbortController()
+      setMaxListeners(0, fanOut.signal)
+      release = onAbort(signal, (reason) => fanOut.abort(reason))
+      each = fanOut.signal
+    }
+    let settled: PromiseSettledResult<RecordMetadata>[]
+    try {
+      settled = await Promise.allSettled(records.map((r, i) => this.#sendAt(r, i, each)))
+    } finally {
+      release()
+    }
     if (settled.every((s) => s.status === 'fulfilled')) {
       return settled.map((s) => (s as PromiseFulfilledResult<RecordMetadata>).value)
     }

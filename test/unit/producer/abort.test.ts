@@ -4,6 +4,7 @@
  * signal's reason, and what the abort leaves behind is what the documentation says (a record not
  * yet appended is never sent and its memory is released; one appended is still sent).
  */
+import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Kafka } from '../../../src/index.js'
 import { initProducerIdApi } from '../../../src/protocol/messages/init-producer-id.js'
@@ -130,7 +131,10 @@ describe('send', () => {
     await expect(sent).rejects.toBe(why)
     expect(producer.bufferedBytes).toBe(0)
     b.topicExists = true
-    await producer.send({ topic: 't', value: 'kept' })
+    const signal = new AbortController().signal
+    await producer.send({ topic: 't', value: 'kept' }, { signal })
+    // A send that settled leaves no listener behind on a long-lived signal.
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0)
     expect(b.written).toEqual(['kept'])
   })
 
@@ -181,14 +185,11 @@ describe('send', () => {
     const producer = kafkaFor(b).producer({ lingerMs: 0 })
     const controller = new AbortController()
     const why = reason('batch')
-    const sent = producer.sendBatch(
-      [
-        { topic: 't', value: 'x' },
-        { topic: 't', value: 'y' },
-      ],
-      { signal: controller.signal },
-    )
+    const records = Array.from({ length: 50 }, (_, i) => ({ topic: 't', value: `x${i}` }))
+    const sent = producer.sendBatch(records, { signal: controller.signal })
     await b.metadata.arrived
+    // One listener on the caller's signal however many records wait (no listener-leak warning).
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
     controller.abort(why)
     await expect(sent).rejects.toBe(why)
     b.topicExists = true
