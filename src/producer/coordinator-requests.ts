@@ -59,7 +59,9 @@ export class CoordinatorRequests {
 
   /** Throws once {@link close} was called. */
   assertOpen(): void {
-    if (this.#closed) throw new KafkaStateError('the producer is closed')
+    if (this.#closed) {
+      throw new KafkaStateError('the producer was closed (disconnect()) while this transaction call ran; create a new one with kafka.producer()')
+    }
   }
 
   /**

@@ -3,7 +3,9 @@
  *
  * `send` does its work synchronously whenever it can (metadata known, memory free), so records sent
  * one after another reach their partition's batch in that order, and a fire-and-forget send costs
- * no extra turn of the event loop.
+ * no extra turn of the event loop. The rest lives next door: the sends that must wait
+ * (waiting-sends), the batches and memory (accumulator), the sender loop (sender), the transaction
+ * (transaction-manager), and the public types (producer-types).
  */
 
 import { EventEmitter, setMaxListeners } from 'node:events'
@@ -61,7 +63,12 @@ const noop = (): void => {}
  *
  * With a `transactionalId` the producer sends only inside transactions: {@link initTransactions}
  * once, then per transaction {@link beginTransaction}, sends (and {@link sendOffsetsToTransaction}),
- * and {@link commitTransaction} or {@link abortTransaction}.
+ * and {@link commitTransaction} or {@link abortTransaction}. A call in the wrong order fails with a
+ * {@link KafkaStateError} naming the call that is missing.
+ *
+ * Every call that may wait takes `{ signal }` as its last argument, as Node's APIs do: an abort
+ * rejects it with `signal.reason`. Each call says what the abort leaves behind; in short, a record
+ * not yet appended to a batch is never sent, anything already handed over goes on.
  */
 export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | null> {
   readonly #cluster: Cluster
