@@ -421,7 +421,7 @@ export class Sender {
       this.#scheduleRetry(batch, now)
       return
     }
-    const retriable = error.retriable && batch.attempts <= options.retries
+    const retriable = (action === 'retry' || action === 'refresh-metadata') && batch.attempts <= options.retries
     const withinDeadline = now - batch.createdAt < options.deliveryTimeoutMs || (identity !== null && batch.ambiguous)
     if (retriable && withinDeadline && !(this.#closing && cluster.isClosed)) {
       if (action === 'refresh-metadata') this.#metadataRefreshWanted = true
