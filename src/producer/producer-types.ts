@@ -1,7 +1,7 @@
 /**
  * The producer's public vocabulary besides its options: the record to send, its events, the error
- * of a partly failed batch, the options of a call that may wait, and the errors a call in the
- * wrong state gets (each says what to do instead).
+ * of a partly failed batch, the options of a call that may wait, what `sendOffsetsToTransaction`
+ * takes, and the errors a call in the wrong state gets (each says what to do instead).
  */
 
 import { KafkaConfigError, KafkaError, KafkaStateError } from '../errors.js'
@@ -35,6 +35,28 @@ export interface ProducerEvents {
  */
 export interface ProducerCallOptions {
   readonly signal?: AbortSignal
+}
+
+/** The consumer's group membership that transactional offsets are committed under (Java `ConsumerGroupMetadata`). */
+export interface ConsumerGroupMetadata {
+  readonly groupId: string
+  /** Generation of the member's group; -1 (default) when unknown, and then the commit is not fenced by generation. */
+  readonly generationId?: number
+  /** Member id in the group; '' (default) when unknown. */
+  readonly memberId?: string
+  /** Static member id (KIP-345), if the consumer has one. */
+  readonly groupInstanceId?: string | null
+}
+
+/** One partition's offset for `Producer.sendOffsetsToTransaction`. */
+export interface TransactionOffset {
+  readonly topic: string
+  readonly partition: number
+  /** The next offset the group will consume: the last processed record's offset + 1. */
+  readonly offset: bigint
+  /** Leader epoch of the last processed record, if known. */
+  readonly leaderEpoch?: number
+  readonly metadata?: string | null
 }
 
 /** Raised by {@link Producer.sendBatch} when some records failed; the others were delivered. */
@@ -91,4 +113,18 @@ export function notTransactionalError(call: string): KafkaStateError {
   return new KafkaStateError(
     `${call}(): this producer is not transactional; create one with kafka.producer({ transactionalId }) to use transactions`,
   )
+}
+
+/** The group metadata with its defaults filled in, or a KafkaConfigError saying what is wrong. */
+export function checkGroupMetadata(group: ConsumerGroupMetadata): Required<ConsumerGroupMetadata> {
+  if (typeof group?.groupId !== 'string' || group.groupId === '') {
+    throw new KafkaConfigError('groupMetadata.groupId: expected a non-empty string')
+  }
+  const generationId = group.generationId ?? -1
+  const memberId = group.memberId ?? ''
+  if (!Number.isInteger(generationId)) throw new KafkaConfigError('groupMetadata.generationId: expected an integer')
+  if (generationId > 0 && memberId === '') {
+    throw new KafkaConfigError('groupMetadata: a generationId needs the memberId of the same membership')
+  }
+  return { groupId: group.groupId, generationId, memberId, groupInstanceId: group.groupInstanceId ?? null }
 }

@@ -1,7 +1,9 @@
 /**
- * How the transaction manager reaches coordinators: one request to the current coordinator of a
- * transactional id or group, at a version it may cap, plus what the cluster's ApiVersions say about
- * transactions. An interface so that the state machine can be tested without a broker.
+ * What the transaction manager is connected to: coordinators ({@link TransactionIo}: one request
+ * to the current coordinator of a transactional id or group, at a version it may cap, plus what
+ * the cluster's ApiVersions say about transactions), the holder of the producer id, and the
+ * producer's buffers and sender ({@link TransactionManagerOptions}). Interfaces, so that the state
+ * machine can be tested without a broker.
  */
 
 import type { Cluster, CoordinatorType } from '../cluster/cluster.js'
@@ -41,6 +43,29 @@ export interface TransactionIo {
   transactionVersion(): TransactionVersionReading
   /** Whether the transaction coordinator accepts InitProducerId v3+, which bumps an epoch (KIP-360). */
   coordinatorSupportsEpochBump(transactionalId: string): boolean
+}
+
+/** Where the producer id and epoch live; the sender stamps batches from it. */
+export interface ProducerIdHolder {
+  readonly producerId: bigint
+  readonly epoch: number
+  adopt(producerId: bigint, epoch: number): void
+}
+
+export interface TransactionManagerOptions {
+  readonly transactionalId: string
+  readonly transactionTimeoutMs: number
+  readonly retryBackoffMs: number
+  readonly io: TransactionIo
+  readonly identity: ProducerIdHolder
+  /** Resolves once every record accepted so far has been delivered or failed. */
+  readonly whenBuffersEmpty: () => Promise<void>
+  /** Tells the sender to look again: partitions were added, or batches must be failed. */
+  readonly wakeSender: () => void
+  /** Every partition's next batch starts a new sequence (the producer id or epoch changed). */
+  readonly resetSequences: () => void
+  /** Waits between retries; tests replace it. */
+  readonly sleep?: (ms: number) => Promise<void>
 }
 
 /** The {@link TransactionIo} of a real cluster. */

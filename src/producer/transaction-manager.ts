@@ -7,9 +7,10 @@
  * - {@link ./transaction-state.ts}: states, legal moves, error states, and what a wrong call is told;
  * - {@link ./transactional-result.ts}: the outcome a timed-out or aborted call picks up again;
  * - {@link ./coordinator-requests.ts}: one coordinator request at a time, retried;
- * - {@link ./transaction-rpcs.ts}: the five requests and their answers;
+ * - {@link ./transaction-rpcs.ts}: the five requests, their versions under each protocol, their answers;
  * - {@link ./error-policy.ts}: which broker errors are retried, fatal or abortable (shared with the sender);
- * - {@link ./transaction-types.ts}: the public types and the versions of each transaction protocol.
+ * - {@link ./transaction-io.ts}: what the manager is connected to (coordinators, producer id, buffers);
+ * - {@link ./producer-types.ts}: the public types offsets are sent with.
  *
  * The transaction version (KIP-890 part 2) is read at initTransactions and again when a transaction
  * ends, so one transaction never mixes the two protocols.
@@ -22,22 +23,16 @@ import { producerErrorAction, type ProducerErrorAction } from './error-policy.js
 import { PendingTransition, TransactionalResult } from './transactional-result.js'
 import * as rpc from './transaction-rpcs.js'
 import { TransactionState, wrongStateMessage, type TransactionManagerState } from './transaction-state.js'
-import {
-  checkGroupMetadata,
-  LAST_PRODUCE_VERSION_BEFORE_TV2,
-  type ConsumerGroupMetadata,
-  type TransactionManagerOptions,
-  type TransactionOffset,
-} from './transaction-types.js'
+import { checkGroupMetadata, type ConsumerGroupMetadata, type TransactionOffset } from './producer-types.js'
+import type { TransactionManagerOptions } from './transaction-io.js'
 
 export { TransactionalResult } from './transactional-result.js'
 export type { TransactionManagerState } from './transaction-state.js'
-export type {
-  ConsumerGroupMetadata,
-  ProducerIdHolder,
-  TransactionManagerOptions,
-  TransactionOffset,
-} from './transaction-types.js'
+export type { ConsumerGroupMetadata, TransactionOffset } from './producer-types.js'
+export type { ProducerIdHolder, TransactionManagerOptions } from './transaction-io.js'
+
+/** Produce v12+ means transaction version 2 to the broker. */
+const LAST_PRODUCE_VERSION_BEFORE_TV2 = 11
 
 const noop = (): void => {}
 

@@ -1,8 +1,14 @@
 /**
  * The five coordinator requests of a transactional producer (InitProducerId, AddPartitionsToTxn,
- * AddOffsetsToTxn, TxnOffsetCommit, EndTxn): how each is built, and what each error code in its
- * answer does, decided by the producer's error table ({@link producerErrorAction}). The state
- * changes that follow a success are the transaction manager's.
+ * AddOffsetsToTxn, TxnOffsetCommit, EndTxn): how each is built, at which versions, and what each
+ * error code in its answer does, decided by the producer's error table ({@link producerErrorAction}).
+ * The state changes that follow a success are the transaction manager's.
+ *
+ * Transaction version 2 (KIP-890 part 2, finalized `transaction.version` >= 2) changes three things:
+ * Produce v12+ adds partitions to the transaction implicitly (no AddPartitionsToTxn), TxnOffsetCommit
+ * v5 adds the offsets (no AddOffsetsToTxn), and EndTxn v5 bumps the epoch and returns the next one.
+ * Under version 1 the requests are capped below those versions, as the broker reads the version of
+ * the request to tell which protocol the client speaks.
  */
 
 import type { KafkaTransactionError } from '../errors.js'
@@ -16,17 +22,20 @@ import { txnOffsetCommitApi, type TxnOffsetCommitResponse } from '../protocol/me
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { Retry, type CoordinatorRequests } from './coordinator-requests.js'
 import { producerErrorAction, type ProducerErrorAction } from './error-policy.js'
-import type { CoordinatorKey } from './transaction-io.js'
 import type { TransactionState } from './transaction-state.js'
-import {
-  LAST_END_TXN_VERSION_BEFORE_TV2,
-  LAST_TXN_OFFSET_COMMIT_VERSION_BEFORE_TV2,
-  LAST_TXN_OFFSET_COMMIT_VERSION_BY_NAME,
-  MAX_CLIENT_ADD_PARTITIONS_VERSION,
-  type ConsumerGroupMetadata,
-  type ProducerIdHolder,
-  type TransactionOffset,
-} from './transaction-types.js'
+import type { ConsumerGroupMetadata, TransactionOffset } from './producer-types.js'
+import type { CoordinatorKey, ProducerIdHolder } from './transaction-io.js'
+
+/** EndTxn v5 and TxnOffsetCommit v5 mean transaction version 2 to the broker (as Produce v12 does). */
+const LAST_END_TXN_VERSION_BEFORE_TV2 = 4
+const LAST_TXN_OFFSET_COMMIT_VERSION_BEFORE_TV2 = 4
+/**
+ * v6 (Kafka 4.4, KIP-1319) names topics by id only; the offsets handed in carry topic names, so
+ * the client stays on v5, which every broker with transaction version 2 accepts.
+ */
+const LAST_TXN_OFFSET_COMMIT_VERSION_BY_NAME = 5
+/** Clients use AddPartitionsToTxn v0-3; v4+ batches transactions and is for brokers. */
+const MAX_CLIENT_ADD_PARTITIONS_VERSION = 3
 
 /** The previous transaction's markers are usually almost written: retry its first partitions soon. */
 const CONCURRENT_TRANSACTIONS_FIRST_ADD_BACKOFF_MS = 20

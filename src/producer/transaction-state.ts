@@ -11,7 +11,7 @@
 
 import { KafkaBrokerError, KafkaFencedError, KafkaStateError, KafkaTransactionError } from '../errors.js'
 import { errorCodeInfo } from '../protocol/error-codes.js'
-import type { ProducerIdHolder } from './transaction-types.js'
+import type { ProducerIdHolder } from './transaction-io.js'
 
 /** States of a transactional producer (Java `TransactionManager.State`). */
 export type TransactionManagerState =
