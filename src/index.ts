@@ -128,6 +128,8 @@ export type { CustomPartitioner, PartitionerArgs, PartitionerChoice } from './pr
 export { KafkaRecordError } from './errors.js'
 export { KafkaTransactionError, KafkaFencedError } from './errors.js'
 export type { ConsumerGroupMetadata, TransactionOffset } from './producer/transaction-manager.js'
+export type { ProducerCallOptions } from './producer/producer.js'
+export type { CallOptions } from './util/abort.js'
 export { Consumer } from './consumer/consumer.js'
 export type {
   ConsumerMessage,

@@ -14,7 +14,7 @@ import { KafkaBrokerError, KafkaConfigError, KafkaError, KafkaTimeoutError } fro
 import type { ApiDescriptor } from '../protocol/api.js'
 import { errorCodeInfo, ErrorCode } from '../protocol/error-codes.js'
 import { backoffMs } from '../util/backoff.js'
-import { throwIfAborted } from '../util/abort.js'
+import { checkSignal, throwIfAborted } from '../util/abort.js'
 import { describeValue, durationOption } from '../util/options.js'
 
 /** Options every admin call takes. */
@@ -50,11 +50,8 @@ export class AdminContext {
   /** The context of one call, carrying its `signal` (checked: an AbortSignal or absent). */
   forCall(options: AdminCallOptions | undefined): AdminContext {
     checkCallOptions(options)
-    const signal: unknown = options?.signal
+    const signal = checkSignal('call options', options?.signal)
     if (signal === undefined) return this
-    if (!(signal instanceof AbortSignal)) {
-      throw new KafkaConfigError(`call options: signal must be an AbortSignal, got ${describeValue(signal)}`)
-    }
     return new AdminContext(this.cluster, this.defaultTimeoutMs, signal)
   }
 

@@ -6,6 +6,7 @@
  */
 
 import { KafkaConfigError } from '../errors.js'
+import { checkSignal } from '../util/abort.js'
 import { describeValue, sizeOption } from '../util/options.js'
 import type { SubscribeOptions } from './consumer-types.js'
 import type { Subscription } from './membership.js'
@@ -85,25 +86,8 @@ export function runHandler<H extends { eachMessage: unknown } | { eachBatch: unk
   if (typeof ('eachMessage' in handler ? handler.eachMessage : handler.eachBatch) !== 'function') {
     throw new KafkaConfigError('run: eachMessage or eachBatch must be a function')
   }
-  checkSignal('run', options.signal)
+  checkSignal('run()', options.signal)
   return { handler, workers }
-}
-
-/** Checks an optional `signal` option is an AbortSignal. */
-export function checkSignal(what: string, signal: unknown): void {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new KafkaConfigError(`${what}: signal must be an AbortSignal, got ${describeValue(signal)}`)
-  }
-}
-
-/** The `signal` of a call's options (`{ signal }` or absent), checked. */
-export function callSignal(what: string, options: { readonly signal?: AbortSignal } | undefined): AbortSignal | undefined {
-  if (options === undefined) return undefined
-  if (typeof options !== 'object' || options === null) {
-    throw new KafkaConfigError(`${what}: options must be an object, got ${describeValue(options)}`)
-  }
-  checkSignal(what, options.signal)
-  return options.signal
 }
 
 /** The subscription `subscribe` was given: a RegExp, or a non-empty list of topic names (deduplicated). */

@@ -7,6 +7,7 @@
 import type { KafkaError } from '../errors.js'
 import type { TimestampType } from '../protocol/record-batch.js'
 import type { RecordHeader } from '../protocol/record.js'
+import type { CallOptions } from '../util/abort.js'
 import type { Subscription, TopicPartition } from './membership.js'
 import type { EachBatch, EachMessage } from './run-loop.js'
 
@@ -68,9 +69,7 @@ export type SubscribeOptions = Subscription & { readonly listener?: RebalanceLis
  * Options of a consumer call that may wait (`connect`, `commit`, `committed`, `position`): a
  * signal that abandons the wait. The call then rejects with `signal.reason`, as Node's own APIs do.
  */
-export interface ConsumerCallOptions {
-  readonly signal?: AbortSignal
-}
+export type ConsumerCallOptions = CallOptions
 
 /** `run()` with a handler per message or per batch. */
 export type RunOptions<K, V> = (

@@ -23,8 +23,8 @@ import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
 import { KafkaConfigError, KafkaError, KafkaStateError } from '../errors.js'
 import { bufferSerde, type Deserializer } from '../serde/serde.js'
-import { abortable, onAbort, throwIfAborted } from '../util/abort.js'
-import { callSignal, checkCommitArgument, checkCommitOffsets, checkSeekTarget, checkSubscribeArgument } from './argument-checks.js'
+import { abortable, callSignal, onAbort, throwIfAborted } from '../util/abort.js'
+import { checkCommitArgument, checkCommitOffsets, checkSeekTarget, checkSubscribeArgument } from './argument-checks.js'
 import { checkTopicPartition, checkTopicPartitions, runHandler, toSubscription } from './argument-checks.js'
 import { ConsumerCommits } from './consumer-commits.js'
 import type { AssignedPartition, CommitOffset, CommittedPartitionOffset, ConsumerCallOptions, ConsumerEvents } from './consumer-types.js'
@@ -186,7 +186,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    */
   async connect(options?: ConsumerCallOptions): Promise<void> {
     this.#assertOpen()
-    const signal = callSignal('connect', options)
+    const signal = callSignal('connect()', options)
     throwIfAborted(signal)
     if (this.#state === 'connected') return
     await abortable(this.#cluster.fetchMetadata([]), signal)
@@ -321,7 +321,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * and assigned, is free for another `run()` or iterator.
    */
   messages(options?: MessagesOptions): AsyncIterableIterator<ConsumerMessage<K, V>> {
-    const signal = callSignal('messages', options)
+    const signal = callSignal('messages()', options)
     return new MessageIterator<ConsumerMessage<K, V>>({
       source: this.#source,
       start: () => this.#startConsumption(signal),
@@ -403,7 +403,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    */
   async position(tp: TopicPartition, options?: ConsumerCallOptions): Promise<bigint> {
     const state = this.#owned(tp, 'position')
-    const signal = callSignal('position', options)
+    const signal = callSignal('position()', options)
     const deadline = Date.now() + this.#cluster.options.defaultApiTimeoutMs
     while (!state.hasPosition) {
       throwIfAborted(signal)
@@ -438,7 +438,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   async committed(partitions: readonly TopicPartition[] = this.assignment(), options?: ConsumerCallOptions): Promise<CommittedPartitionOffset[]> {
     this.#assertOpen()
     const groupId = this.#requireGroup('committed')
-    return this.#commits.committed(groupId, partitions, callSignal('committed', options))
+    return this.#commits.committed(groupId, partitions, callSignal('committed()', options))
   }
 
   /** Stops fetching partitions; they stay assigned and keep their position and buffered records. */
@@ -479,7 +479,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     this.#requireGroup('commit')
     checkCommitArgument(offsets)
     checkCommitOffsets(offsets)
-    await this.#commits.commit(offsets, callSignal('commit', options))
+    await this.#commits.commit(offsets, callSignal('commit()', options))
   }
 
   // ------------------------------------------------------------------------------------------

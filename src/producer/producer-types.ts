@@ -5,6 +5,7 @@
  */
 
 import { KafkaConfigError, KafkaError, KafkaStateError } from '../errors.js'
+import type { CallOptions } from '../util/abort.js'
 import { describeValue } from '../util/options.js'
 import type { RecordMetadata } from './producer-batch.js'
 import type { ProducerHeaders } from './record-checks.js'
@@ -33,9 +34,7 @@ export interface ProducerEvents {
  * transaction calls): a signal that abandons the wait. The call then rejects with `signal.reason`,
  * as Node's own APIs do; each call's documentation says what the abort leaves behind.
  */
-export interface ProducerCallOptions {
-  readonly signal?: AbortSignal
-}
+export type ProducerCallOptions = CallOptions
 
 /** The consumer's group membership that transactional offsets are committed under (Java `ConsumerGroupMetadata`). */
 export interface ConsumerGroupMetadata {
@@ -75,22 +74,6 @@ export class KafkaProduceBatchError extends KafkaError {
     })
     this.results = results
   }
-}
-
-/**
- * The `signal` of a call's options (absent, or `{ signal }`), checked: a call handed something
- * else fails at once rather than never aborting.
- */
-export function callSignal(call: string, options: ProducerCallOptions | undefined): AbortSignal | undefined {
-  if (options === undefined) return undefined
-  if (typeof options !== 'object' || options === null) {
-    throw new KafkaConfigError(`${call}(): options must be an object such as { signal }, got ${describeValue(options)}`)
-  }
-  const signal: unknown = options.signal
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new KafkaConfigError(`${call}(): signal must be an AbortSignal, got ${describeValue(signal)}`)
-  }
-  return signal
 }
 
 /** Where a producer is in its life, for the error of a call it can no longer take. */

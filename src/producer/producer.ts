@@ -16,7 +16,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
 import type { RecordInput } from '../protocol/record.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
-import { abortable, onAbort, throwIfAborted } from '../util/abort.js'
+import { abortable, callSignal, onAbort, throwIfAborted } from '../util/abort.js'
 import { describeValue } from '../util/options.js'
 import { Accumulator, recordSize } from './accumulator.js'
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js'
@@ -33,7 +33,6 @@ import {
 import type { ProducerBatch, RecordCompletion, RecordMetadata } from './producer-batch.js'
 import { ProducerIdentity } from './producer-identity.js'
 import {
-  callSignal,
   closedError,
   KafkaProduceBatchError,
   notTransactionalError,
@@ -172,7 +171,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * `connect` or `send` uses its answer.
    */
   async connect(options?: ProducerCallOptions): Promise<void> {
-    const signal = callSignal('connect', options)
+    const signal = callSignal('connect()', options)
     this.#assertOpen('connect')
     throwIfAborted(signal)
     await abortable(this.#cluster.fetchMetadata([]), signal)
@@ -198,7 +197,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   send(record: ProducerRecord<K, V>, options?: ProducerCallOptions): Promise<RecordMetadata> {
     let signal: AbortSignal | undefined
     try {
-      signal = callSignal('send', options)
+      signal = callSignal('send()', options)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -231,7 +230,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * with `signal.reason`, records still waiting are not sent, records already appended are.
    */
   async sendBatch(records: ReadonlyArray<ProducerRecord<K, V>>, options?: ProducerCallOptions): Promise<RecordMetadata[]> {
-    const signal = callSignal('sendBatch', options)
+    const signal = callSignal('sendBatch()', options)
     this.#assertOpen('sendBatch')
     if (!Array.isArray(records)) {
       throw new KafkaRecordError(`sendBatch: expected an array of records, got ${describeValue(records)}`, {
@@ -408,7 +407,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * wait for its outcome.
    */
   async initTransactions(options?: ProducerCallOptions): Promise<void> {
-    const signal = callSignal('initTransactions', options)
+    const signal = callSignal('initTransactions()', options)
     const transactions = this.#requireTransactions('initTransactions')
     throwIfAborted(signal)
     await transactions.initTransactions().wait(this.#options.maxBlockMs, signal)
@@ -435,7 +434,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     groupMetadata: ConsumerGroupMetadata,
     options?: ProducerCallOptions,
   ): Promise<void> {
-    const signal = callSignal('sendOffsetsToTransaction', options)
+    const signal = callSignal('sendOffsetsToTransaction()', options)
     const transactions = this.#requireTransactions('sendOffsetsToTransaction')
     throwIfAborted(signal)
     await transactions.sendOffsetsToTransaction(offsets, groupMetadata).wait(this.#options.maxBlockMs, signal)
@@ -451,7 +450,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * its outcome.
    */
   async commitTransaction(options?: ProducerCallOptions): Promise<void> {
-    const signal = callSignal('commitTransaction', options)
+    const signal = callSignal('commitTransaction()', options)
     const transactions = this.#requireTransactions('commitTransaction')
     throwIfAborted(signal)
     await transactions.beginCommit().wait(this.#options.maxBlockMs, signal)
@@ -464,7 +463,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * `signal` like commit: the abort goes on, and abortTransaction waits for it when called again.
    */
   async abortTransaction(options?: ProducerCallOptions): Promise<void> {
-    const signal = callSignal('abortTransaction', options)
+    const signal = callSignal('abortTransaction()', options)
     const transactions = this.#requireTransactions('abortTransaction')
     throwIfAborted(signal)
     await transactions.beginAbort().wait(this.#options.maxBlockMs, signal)
@@ -495,7 +494,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
    * and stops only the wait: the records buffered at the call are still sent without linger.
    */
   async flush(options?: ProducerCallOptions): Promise<void> {
-    const signal = callSignal('flush', options)
+    const signal = callSignal('flush()', options)
     throwIfAborted(signal)
     await abortable(this.#flush(), signal)
   }

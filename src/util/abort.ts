@@ -10,6 +10,36 @@
  * what an abort leaves behind.
  */
 
+import { KafkaConfigError } from '../errors.js'
+import { describeValue } from './options.js'
+
+/** The options object every long call takes last: `{ signal }`. */
+export interface CallOptions {
+  /** Abandons the call; it rejects with `signal.reason`. */
+  readonly signal?: AbortSignal
+}
+
+/**
+ * The `signal` of a call's options (absent, or `{ signal }`), checked: a call handed something
+ * else fails at once with a KafkaConfigError, rather than never aborting. `call` names the call in
+ * the message, as the user wrote it (`'send()'`).
+ */
+export function callSignal(call: string, options: CallOptions | undefined): AbortSignal | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) {
+    throw new KafkaConfigError(`${call}: options must be an object such as { signal }, got ${describeValue(options)}`)
+  }
+  return checkSignal(call, options.signal)
+}
+
+/** An optional `signal` option, checked to be an AbortSignal. */
+export function checkSignal(call: string, signal: unknown): AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new KafkaConfigError(`${call}: signal must be an AbortSignal, got ${describeValue(signal)}`)
+  }
+  return signal as AbortSignal | undefined
+}
+
 /** Rejects (throws) with the signal's reason when it has already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw signal.reason

@@ -146,10 +146,10 @@ const rows: Row[] = [
   { name: 'commit a string', call: () => groupConsumer.commit('t' as never), error: KafkaConfigError, message: /^commit: expected a message or a list/ },
   { name: 'run without handlers', call: () => consumer.run({} as never), error: KafkaConfigError, message: /eachMessage or eachBatch/ },
   { name: 'run with nothing', call: () => consumer.run(undefined as never), error: KafkaConfigError, message: /^run: expected/ },
-  { name: 'run with a signal that is not an AbortSignal', call: () => consumer.run({ eachMessage: async () => {}, signal: 'stop' as never }), error: KafkaConfigError, message: /^run: signal must be an AbortSignal/ },
-  { name: 'connect with options that are not an object', call: () => consumer.connect(5 as never), error: KafkaConfigError, message: /^connect: options must be an object/ },
-  { name: 'commit with a signal that is not an AbortSignal', call: () => groupConsumer.commit(undefined, { signal: {} as never }), error: KafkaConfigError, message: /^commit: signal must be an AbortSignal/ },
-  { name: 'messages with a signal that is not an AbortSignal', call: () => consumer.messages({ signal: true as never }), error: KafkaConfigError, message: /^messages: signal must be an AbortSignal/ },
+  { name: 'run with a signal that is not an AbortSignal', call: () => consumer.run({ eachMessage: async () => {}, signal: 'stop' as never }), error: KafkaConfigError, message: /^run\(\): signal must be an AbortSignal/ },
+  { name: 'connect with options that are not an object', call: () => consumer.connect(5 as never), error: KafkaConfigError, message: /^connect\(\): options must be an object/ },
+  { name: 'commit with a signal that is not an AbortSignal', call: () => groupConsumer.commit(undefined, { signal: {} as never }), error: KafkaConfigError, message: /^commit\(\): signal must be an AbortSignal/ },
+  { name: 'messages with a signal that is not an AbortSignal', call: () => consumer.messages({ signal: true as never }), error: KafkaConfigError, message: /^messages\(\): signal must be an AbortSignal/ },
   { name: 'run with 0 workers', call: () => consumer.run({ eachMessage: async () => {}, partitionsConsumedConcurrently: 0 }), error: KafkaConfigError, message: /partitionsConsumedConcurrently/ },
 
   // --- admin calls
