@@ -2,7 +2,7 @@
  * A kafkats group member in its own process, so that the chaos tests can SIGKILL it for real.
  * Options come as JSON in KAFKATS_CHAOS_MEMBER ({@link KafkatsMemberConfig}). It writes to stdout:
  *
- * - `r <partition> <offset>` for every record handed to it;
+ * - `r <partition> <from> <to>` for every run of consecutive offsets handed to it (inclusive);
  * - one JSON object per line for everything else: `{"ev":"assigned"|"revoked"|"lost","partitions":[…]}`,
  *   `{"ev":"error","name":…,"message":…}` (the consumer's error event), `{"ev":"started"}`.
  *
@@ -80,8 +80,21 @@ await consumer.subscribe({ topics: [config.topic] })
 out(JSON.stringify({ ev: 'started' }))
 await consumer.run({
   eachBatch: (batch) => {
+    // One line per run of consecutive offsets, as the Java member reports a batch: after an outage
+    // a member gets thousands of records at once, and a line each would make the test process
+    // (which times the resume by these lines) read them late.
     let lines = ''
-    for (const m of batch.messages) lines += `r ${m.partition} ${m.offset}\n`
+    let from: bigint | null = null
+    let to = 0n
+    for (const m of batch.messages) {
+      if (from !== null && m.offset === to + 1n) {
+        to = m.offset
+        continue
+      }
+      if (from !== null) lines += `r ${batch.partition} ${from} ${to}\n`
+      from = to = m.offset
+    }
+    if (from !== null) lines += `r ${batch.partition} ${from} ${to}\n`
     process.stdout.write(lines)
   },
 })

@@ -88,8 +88,8 @@ export class MemberProcess {
 
 function kafkatsLine(observer: GroupObserver, name: string, line: string): void {
   if (line.startsWith('r ')) {
-    const [, p, o] = line.split(' ')
-    observer.received(name, Number(p), Number(o), Number(o))
+    const [, p, from, to] = line.split(' ')
+    observer.received(name, Number(p), Number(from), Number(to ?? from))
     return
   }
   if (!line.startsWith('{')) return
