@@ -43,10 +43,16 @@ export async function committedOffsets(group: string): Promise<Map<string, bigin
   )
 }
 
-/** The members table of `--describe --members --verbose`. */
+/**
+ * The members table of `--describe --members --verbose`. Kafka 3.9's tool heads the assignment
+ * column ASSIGNMENT, 4.0 and later CURRENT-ASSIGNMENT (next to TARGET-ASSIGNMENT); rows carry the
+ * newer name either way.
+ */
 export async function describedMembers(group: string): Promise<Array<Record<string, string>>> {
   const rows = parseTables(await consumerGroupCommand(['--describe', '--members', '--verbose', '--group', group]))
-  return rows.filter((r) => r.GROUP === group)
+  return rows
+    .filter((r) => r.GROUP === group)
+    .map((r) => (r['CURRENT-ASSIGNMENT'] === undefined && r.ASSIGNMENT !== undefined ? { ...r, 'CURRENT-ASSIGNMENT': r.ASSIGNMENT } : r))
 }
 
 /** `--list --state --type`: group → { TYPE, STATE }. */

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode, GroupState, GroupType, Kafka, KafkaBrokerError, type GroupDescription } from '../../../src/index.js'
+import { consumerGroupProtocolMissing, skippedTitle } from '../../support/broker-version.js'
 import { bootstrap, kcat, runKafkaTool, waitFor, type CommandResult } from '../../support/kafka.js'
 import { describedMembers, listedGroups } from './consumer-group-command.js'
 
@@ -101,7 +102,8 @@ describe('Admin groups against the real broker', () => {
     expect((await listedGroups()).has(groupId)).toBe(false)
   })
 
-  it('describes a KIP-848 consumer group made by ConsoleConsumer, as ConsumerGroupCommand sees it', async () => {
+  const kip848Missing = consumerGroupProtocolMissing()
+  it.skipIf(kip848Missing !== undefined)(`describes a KIP-848 consumer group made by ConsoleConsumer, as ConsumerGroupCommand sees it${skippedTitle(kip848Missing)}`, async () => {
     const groupId = unique('modern')
     const consumer = runKafkaTool(
       'ConsoleConsumer',

@@ -1,11 +1,12 @@
 /**
- * The KIP-848 consumer group protocol (groupProtocol 'consumer') against the real Kafka 4.3 node,
+ * The KIP-848 consumer group protocol (groupProtocol 'consumer') against the real Kafka node (4.0+),
  * driving memberships directly with a recording listener: the same group scenarios as the classic
  * tests, with the coordinator assigning.
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { GroupType, Kafka } from '../../../src/index.js'
+import { consumerGroupProtocolMissing, skippedTitle } from '../../support/broker-version.js'
 import { bootstrap, kcat, runKafkaTool, waitFor } from '../../support/kafka.js'
 import { describedMembers } from '../admin/consumer-group-command.js'
 import { ChildMember, Member, ownership, partitionNames, type MemberOptions } from './group-harness.js'
@@ -65,7 +66,9 @@ function watchOverlap(): { stop: () => unknown } {
   }
 }
 
-describe('KIP-848 consumer group membership', () => {
+const kip848Missing = consumerGroupProtocolMissing()
+
+describe.skipIf(kip848Missing !== undefined)(`KIP-848 consumer group membership${skippedTitle(kip848Missing)}`, () => {
   it('splits six partitions over three members, each owned by exactly one, as the coordinator sees it', async () => {
     const topic = await createTopic(6)
     const groupId = unique('three')
