@@ -93,6 +93,15 @@ export class ConnectionPool {
   }
 
   /**
+   * How long a connection attempt to the endpoint would wait out its reconnect backoff now (0 when
+   * it would connect at once): the last attempt failed and the next is not due yet.
+   */
+  backoffRemainingMs(endpoint: BrokerEndpoint): number {
+    const health = this.#health.get(`${endpoint.host}:${endpoint.port}`)
+    return health === undefined ? 0 : Math.max(0, health.retryAt - Date.now())
+  }
+
+  /**
    * The open connection for `endpoint` and `purpose`, opening (and handshaking) one if needed.
    * Concurrent callers share one attempt. After a failed attempt to an address, the next one waits
    * out an exponential backoff with jitter first.

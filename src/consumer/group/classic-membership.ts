@@ -30,7 +30,7 @@
  * the topic list.
  */
 
-import { KafkaBrokerError, KafkaError, KafkaStateError } from '../../errors.js'
+import { KafkaBrokerError, KafkaError, KafkaNetworkError, KafkaStateError, KafkaTimeoutError } from '../../errors.js'
 import type { MetadataChanges } from '../../cluster/metadata-cache.js'
 import { ErrorCode, errorCodeInfo } from '../../protocol/error-codes.js'
 import type { JoinGroupResponse } from '../../protocol/messages/join-group.js'
@@ -235,7 +235,11 @@ export class ClassicMembership implements GroupMembership {
         this.#rejoinReason ??= `${reason}; retrying after ${describe(error)}`
         if (this.#phase === 'syncing') this.#phase = 'joining'
         this.#stall.failed(error)
-        await this.#sleep(backoffMs(failures++, this.#ctx.cluster.options.retryBackoff)).catch(() => {})
+        // A lost coordinator is looked up again after the base backoff (Java retries a rebalance
+        // after retry.backoff.ms): the group completes only once its members find the new one.
+        const backoff = this.#ctx.cluster.options.retryBackoff
+        const coordinatorLost = error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError
+        await this.#sleep(coordinatorLost ? backoff.initialMs : backoffMs(failures++, backoff)).catch(() => {})
       }
     }
   }
@@ -329,7 +333,8 @@ export class ClassicMembership implements GroupMembership {
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
         this.#link.forget()
-        break
+        await this.#sleep(this.#ctx.cluster.options.retryBackoff.initialMs)
+        return
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
       case ErrorCode.REBALANCE_IN_PROGRESS:
         break
@@ -448,21 +453,28 @@ export class ClassicMembership implements GroupMembership {
       const identity = this.#identity()
       const sentAt = Date.now()
       let ok = true
+      let coordinatorLost = false
       try {
         const code = await sendHeartbeat(this.#link, identity)
         if (this.#closing) return
         ok = code === ErrorCode.NONE
+        coordinatorLost = code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE
         this.#heartbeatAnswered(code, identity)
       } catch {
         if (this.#ctx.cluster.isClosed) return
         ok = false // the link forgot the coordinator; the next heartbeat looks it up again
+        coordinatorLost = true
       }
       if (ok) {
         failures = 0
         nextAt = sentAt + interval
       } else {
         if (Date.now() - this.#lastHeartbeatOk > this.#ctx.options.sessionTimeoutMs) this.#link.forget()
-        nextAt = Date.now() + Math.min(interval, backoffMs(failures++, this.#ctx.cluster.options.retryBackoff))
+        // Without a coordinator the whole group waits for the one that is found first: look again
+        // after the base backoff, as Java's heartbeat thread does, not after a growing one.
+        const backoff = this.#ctx.cluster.options.retryBackoff
+        const wait = coordinatorLost ? backoff.initialMs : backoffMs(failures++, backoff)
+        nextAt = Date.now() + Math.min(interval, wait)
       }
     }
   }

@@ -30,6 +30,16 @@ export class CoordinatorLink {
   /** Sends one request to the coordinator; rejects with the cluster's network, timeout or lookup errors. */
   async send<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, timeoutMs?: number): Promise<Res> {
     const nodeId = await this.#cluster.coordinator('group', this.#groupId)
+    const endpoint = this.#cluster.endpointOf({ nodeId })
+    if (this.#cluster.pool.backoffRemainingMs(endpoint) > 0) {
+      // The node refused our last connection and FindCoordinator still names it: it has died and
+      // the cluster has not fenced it yet. Waiting out the reconnect backoff would only delay the
+      // next lookup, which finds the new coordinator as soon as there is one.
+      this.forget()
+      throw new KafkaNetworkError(`group coordinator ${nodeId} (${endpoint.host}:${endpoint.port}) refused the last connection; looking it up again`, {
+        broker: `${endpoint.host}:${endpoint.port}`,
+      })
+    }
     try {
       return await this.#cluster.sendTo({ nodeId }, api, build, { purpose: this.#purpose, timeoutMs })
     } catch (error) {

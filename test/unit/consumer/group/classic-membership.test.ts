@@ -267,6 +267,25 @@ describe('classic membership', () => {
       expect(cuts).toBe(3)
     })
 
+    it('does not wait on a dead coordinator that FindCoordinator still names: it asks again and heartbeats the new one', async () => {
+      const { cluster, membership, script } = setup({ partitionAssigners: ['range'] })
+      await membership.join({ topics: ['t'] })
+      // Node 1 dies: its connection is refused and the pool backs off from it, while the cluster has
+      // not fenced it yet, so FindCoordinator keeps naming it.
+      cluster.backingOff.add(1)
+      script.heartbeat = () => {
+        throw cut()
+      }
+      const sentBefore = cluster.requests.length
+      const forgottenBefore = cluster.forgotten
+      await until(() => cluster.forgotten >= forgottenBefore + 3, 'lookups of the coordinator while node 1 is backed off')
+      expect(cluster.requests.slice(sentBefore).filter((r) => r.nodeId === 1)).toEqual([])
+      // The controller fences node 1 and node 2 takes the group over.
+      cluster.coordinatorId = 2
+      script.heartbeat = () => heartbeatApi.createResponse({})
+      await until(() => cluster.requests.some((r, i) => i >= sentBefore && r.api === 'Heartbeat' && r.nodeId === 2), 'a heartbeat to node 2')
+    })
+
     it('keeps trying and says so through onError once it has been without an assignment past the session timeout', async () => {
       const { cluster, errors, fatal, membership } = setup({ partitionAssigners: ['range'], sessionTimeoutMs: 60, heartbeatIntervalMs: 5 })
       cluster.on(joinGroupApi, async () => {

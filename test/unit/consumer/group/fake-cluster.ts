@@ -17,6 +17,8 @@ export interface SentRequest {
   readonly api: string
   readonly request: Record<string, unknown>
   readonly version: number
+  /** The node it went to (-1 for any broker). */
+  readonly nodeId: number
 }
 
 export class FakeCluster {
@@ -43,18 +45,31 @@ export class FakeCluster {
     return this.requests.filter((r) => r.api === api).map((r) => r.request)
   }
 
+  /** The coordinator FindCoordinator names next; nodes the pool is backing off from (they refused us). */
+  coordinatorId = 1
+  readonly backingOff = new Set<number>()
+  readonly pool = {
+    backoffRemainingMs: (endpoint: { port: number }): number => (this.backingOff.has(endpoint.port) ? 500 : 0),
+  }
+
   async coordinator(): Promise<number> {
-    return 1
+    return this.coordinatorId
+  }
+
+  /** Node n listens on port n, so the pool stand-in can tell nodes apart. */
+  endpointOf(target: { nodeId: number }): { host: string; port: number } {
+    return { host: '127.0.0.1', port: target.nodeId }
   }
 
   forgetCoordinator(): void {
     this.forgotten++
   }
 
-  async sendTo<Req, Res>(_target: unknown, api: ApiDescriptor<Req, Res>, build: (version: number) => Req): Promise<Res> {
+  async sendTo<Req, Res>(target: unknown, api: ApiDescriptor<Req, Res>, build: (version: number) => Req): Promise<Res> {
     const version = this.#versions.get(api.name) ?? api.maxVersion
     const request = build(version)
-    this.requests.push({ api: api.name, request: request as Record<string, unknown>, version })
+    const nodeId = typeof target === 'object' && target !== null && 'nodeId' in target ? (target as { nodeId: number }).nodeId : -1
+    this.requests.push({ api: api.name, request: request as Record<string, unknown>, version, nodeId })
     const handler = this.handlers.get(api.name)
     if (handler === undefined) throw new Error(`no handler for ${api.name}`)
     // A network round trip is never answered within the same turn of the event loop.
