@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ElectionType, ErrorCode, Kafka, KafkaError, TransactionState } from '../../../src/index.js'
+import { ElectionType, ErrorCode, Kafka, KafkaError, KafkaUnsupportedVersionError, TransactionState } from '../../../src/index.js'
 import { brokerAtLeast } from '../../support/broker-version.js'
 import { bootstrap, kcat, kcatMetadata, runKafkaTool, waitFor } from '../../support/kafka.js'
 
@@ -213,8 +213,13 @@ describe('Admin cluster operations against the real broker', () => {
     expect(ongoingOnly.map((l) => l.transactionalId)).not.toContain(transactionalId)
     const byProducer = await admin.listTransactions({ producerIdFilters: [txn?.producerId ?? -1n] })
     expect(byProducer.map((l) => l.transactionalId)).toEqual([transactionalId])
-    const byPattern = await admin.listTransactions({ transactionalIdPattern: `^${transactionalId}$` })
-    expect(byPattern.map((l) => l.transactionalId)).toEqual([transactionalId])
+    // The pattern filter is ListTransactions v2 (KIP-1152, Kafka 4.1); an older broker cannot apply it.
+    if (brokerAtLeast('4.1')) {
+      const byPattern = await admin.listTransactions({ transactionalIdPattern: `^${transactionalId}$` })
+      expect(byPattern.map((l) => l.transactionalId)).toEqual([transactionalId])
+    } else {
+      await expect(admin.listTransactions({ transactionalIdPattern: `^${transactionalId}$` })).rejects.toBeInstanceOf(KafkaUnsupportedVersionError)
+    }
   })
 
   it('follows an open transaction that TransactionsCommand also sees as ongoing', async () => {

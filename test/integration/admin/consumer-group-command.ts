@@ -44,15 +44,21 @@ export async function committedOffsets(group: string): Promise<Map<string, bigin
 }
 
 /**
- * The members table of `--describe --members --verbose`. Kafka 3.9's tool heads the assignment
- * column ASSIGNMENT, 4.0 and later CURRENT-ASSIGNMENT (next to TARGET-ASSIGNMENT); rows carry the
- * newer name either way.
+ * The members table of `--describe --members --verbose`, with the assignment in CURRENT-ASSIGNMENT
+ * as 4.0 and later print it (`topic:0,1,2`). Kafka 3.9's tool has an ASSIGNMENT column instead and
+ * leaves the topic name out of it (`(0,1,2)`); for a group on the single topic `topic`, that is
+ * written in the newer form.
  */
-export async function describedMembers(group: string): Promise<Array<Record<string, string>>> {
+export async function describedMembers(group: string, topic?: string): Promise<Array<Record<string, string>>> {
   const rows = parseTables(await consumerGroupCommand(['--describe', '--members', '--verbose', '--group', group]))
-  return rows
-    .filter((r) => r.GROUP === group)
-    .map((r) => (r['CURRENT-ASSIGNMENT'] === undefined && r.ASSIGNMENT !== undefined ? { ...r, 'CURRENT-ASSIGNMENT': r.ASSIGNMENT } : r))
+  return rows.filter((r) => r.GROUP === group).map((r) => withCurrentAssignment(r, topic))
+}
+
+function withCurrentAssignment(row: Record<string, string>, topic: string | undefined): Record<string, string> {
+  const old = row.ASSIGNMENT
+  if (row['CURRENT-ASSIGNMENT'] !== undefined || old === undefined) return row
+  const partitions = /^\(([\d,]*)\)$/.exec(old)?.[1]
+  return { ...row, 'CURRENT-ASSIGNMENT': topic !== undefined && partitions !== undefined ? `${topic}:${partitions}` : old }
 }
 
 /** `--list --state --type`: group → { TYPE, STATE }. */

@@ -74,7 +74,7 @@ describe('Admin groups against the real broker', () => {
     const [member] = description.members
     expect(member?.clientId).toBe('kcat-classic')
 
-    const [row] = await describedMembers(groupId)
+    const [row] = await describedMembers(groupId, topic)
     expect(row?.['CONSUMER-ID']).toBe(member?.memberId)
     expect(row?.HOST).toBe(member?.host)
     expect(row?.['CLIENT-ID']).toBe('kcat-classic')

@@ -186,7 +186,7 @@ describe('classic group membership', () => {
     const ours = start({ groupId, subscription: { topics: [topic] }, clientId: 'kafkats-member' })
     const rows = await waitFor(
       async () => {
-        const r = await describedMembers(groupId)
+        const r = await describedMembers(groupId, topic)
         return r.length === 2 && r.every((row) => row['#PARTITIONS'] === '3') && ours.listener.owned.size === 3 ? r : undefined
       },
       { timeoutMs: 60_000, intervalMs: 500, message: 'kafkats and the Java consumer with three partitions each' },

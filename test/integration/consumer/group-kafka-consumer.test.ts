@@ -196,7 +196,7 @@ for (const { protocol, sessionTimeoutMs, incremental, missing } of protocols) {
       const ours = start(base(groupId, topic), 'kafkats-consumer')
       const rows = await waitFor(
         async () => {
-          const r = await describedMembers(groupId)
+          const r = await describedMembers(groupId, topic)
           return r.length === 2 && r.every((row) => row['#PARTITIONS'] === '3') && ours.owned.size === 3 ? r : undefined
         },
         { timeoutMs: 60_000, intervalMs: 500, message: 'kafkats and the Java consumer with three partitions each' },
