@@ -205,7 +205,8 @@ export class Cluster {
     if (this.#bootstrapCheck.usable === undefined && this.metadata.brokers.size === 0 && typeof target === 'string') {
       await this.#bootstrapCheck.check()
     }
-    return this.pool.get(this.endpointOf(target), purpose)
+    const endpoint = this.endpointOf(target)
+    return this.pool.get(endpoint, purpose)
   }
 
   /**

@@ -36,9 +36,8 @@ export class CoordinatorLink {
       // the cluster has not fenced it yet. Waiting out the reconnect backoff would only delay the
       // next lookup, which finds the new coordinator as soon as there is one.
       this.forget()
-      throw new KafkaNetworkError(`group coordinator ${nodeId} (${endpoint.host}:${endpoint.port}) refused the last connection; looking it up again`, {
-        broker: `${endpoint.host}:${endpoint.port}`,
-      })
+      const address = `${endpoint.host}:${endpoint.port}`
+      throw new KafkaNetworkError(`group coordinator ${nodeId} (${address}) refused the last connection; looking it up again`, { broker: address })
     }
     try {
       return await this.#cluster.sendTo({ nodeId }, api, build, { purpose: this.#purpose, timeoutMs })

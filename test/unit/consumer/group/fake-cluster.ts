@@ -45,20 +45,21 @@ export class FakeCluster {
     return this.requests.filter((r) => r.api === api).map((r) => r.request)
   }
 
-  /** The coordinator FindCoordinator names next; nodes the pool is backing off from (they refused us). */
+  /** The coordinator FindCoordinator names next. */
   coordinatorId = 1
+  /** Nodes that refused our last connection: the pool is backing off from them. */
   readonly backingOff = new Set<number>()
   readonly pool = {
     backoffRemainingMs: (endpoint: { port: number }): number => (this.backingOff.has(endpoint.port) ? 500 : 0),
   }
 
-  async coordinator(): Promise<number> {
-    return this.coordinatorId
-  }
-
   /** Node n listens on port n, so the pool stand-in can tell nodes apart. */
   endpointOf(target: { nodeId: number }): { host: string; port: number } {
     return { host: '127.0.0.1', port: target.nodeId }
+  }
+
+  async coordinator(): Promise<number> {
+    return this.coordinatorId
   }
 
   forgetCoordinator(): void {
