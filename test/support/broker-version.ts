@@ -47,5 +47,5 @@ export function skippedTitle(reason: string | undefined): string {
  * by hand; generally available and on by default since 4.0.
  */
 export function consumerGroupProtocolMissing(): string | undefined {
-  return missingFeature('4.0', 'KIP-848 consumer groups (group.version 1 is a preview in 3.9)')
+  return missingFeature('4.0', 'generally available KIP-848 consumer groups')
 }
