@@ -8,7 +8,6 @@
 
 import type { Cluster, CoordinatorType } from '../cluster/cluster.js'
 import { KafkaUnsupportedVersionError } from '../errors.js'
-import { sendRequest } from '../network/send-request.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { initProducerIdApi } from '../protocol/messages/init-producer-id.js'
 
@@ -76,15 +75,24 @@ export function clusterTransactionIo(cluster: Cluster, requestTimeoutMs: number)
     async request(coordinator, api, build, maxVersion) {
       const nodeId = await cluster.coordinator(coordinator.type, coordinator.key)
       lastNode.set(`${coordinator.type}:${coordinator.key}`, nodeId)
-      const connection = await cluster.connectionTo({ nodeId })
-      const version = Math.min(cluster.versionOn(connection, api), maxVersion)
-      if (version < api.minVersion) {
-        throw new KafkaUnsupportedVersionError(`broker ${connection.address} cannot take ${api.name} at v${maxVersion} or lower`)
-      }
-      return sendRequest(connection, api, version, build(version), {
-        clientId: cluster.options.clientId,
-        timeoutMs: requestTimeoutMs,
-      })
+      let address = `node ${nodeId}`
+      return cluster.sendTo(
+        { nodeId },
+        api,
+        (version) => {
+          if (version < api.minVersion) {
+            throw new KafkaUnsupportedVersionError(`broker ${address} cannot take ${api.name} at v${maxVersion} or lower`)
+          }
+          return build(version)
+        },
+        {
+          timeoutMs: requestTimeoutMs,
+          maxVersion,
+          onConnection: (connection) => {
+            address = connection.address
+          },
+        },
+      )
     },
     forgetCoordinator(coordinator) {
       cluster.forgetCoordinator(coordinator.type, coordinator.key)
