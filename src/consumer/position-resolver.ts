@@ -47,6 +47,8 @@ export class PositionResolver {
   #closed = false
   // Consecutive failures per partition key, for the backoff.
   readonly #attempts = new Map<string, number>()
+  // When partitions whose leader refused us may refresh metadata again.
+  #leaderRefreshAt = 0
 
   constructor(deps: PositionResolverDeps) {
     this.#deps = deps
@@ -93,15 +95,39 @@ export class PositionResolver {
     const resetting: PartitionState[] = []
     const validating: PartitionState[] = []
     let nextRetry = Infinity
+    let leaderUnavailable = false
     for (const p of this.#deps.subscriptions.all()) {
       if (!needsLookup(p)) continue
       if (p.retryAt > now) {
         nextRetry = Math.min(nextRetry, p.retryAt)
         continue
       }
-      if (p.state === 'INITIALIZING') initializing.push(p)
-      else if (p.state === 'AWAIT_RESET') resetting.push(p)
+      if (p.state === 'INITIALIZING') {
+        initializing.push(p)
+        continue
+      }
+      // Resets and validations ask the partition's leader. One that refused our last connection has
+      // probably died: asking it would wait out its reconnect backoff and then fail. Ask again once
+      // fresh metadata names the new leader instead (Java's consumer skips unavailable nodes too).
+      if (this.#leaderUnavailable(p)) {
+        leaderUnavailable = true
+        continue
+      }
+      if (p.state === 'AWAIT_RESET') resetting.push(p)
       else validating.push(p)
+    }
+    if (leaderUnavailable) {
+      // At most one refresh per base backoff: metadata may name the dead leader until it is fenced.
+      if (now < this.#leaderRefreshAt) {
+        nextRetry = Math.min(nextRetry, this.#leaderRefreshAt)
+      } else {
+        const gap = this.#deps.cluster.options.retryBackoff.initialMs
+        this.#leaderRefreshAt = now + gap
+        this.#deps.cluster.refreshMetadata().then(
+          () => this.run(),
+          () => this.#schedule(gap),
+        )
+      }
     }
     const topics = [...new Set([...initializing, ...resetting, ...validating].map((p) => p.topic))]
     if (topics.length > 0) {
@@ -113,6 +139,13 @@ export class PositionResolver {
     }
     await Promise.all([this.#initialize(initializing), this.#reset(resetting), this.#validate(validating)])
     if (nextRetry < Infinity) this.#schedule(nextRetry - Date.now())
+  }
+
+  #leaderUnavailable(p: PartitionState): boolean {
+    const { cluster } = this.#deps
+    const leader = cluster.metadata.partition(p.topic, p.partition)?.leader ?? -1
+    const broker = leader < 0 ? undefined : cluster.metadata.broker(leader)
+    return broker !== undefined && cluster.pool.backoffRemainingMs(broker) > 0
   }
 
   #schedule(delay: number): void {
