@@ -39,6 +39,12 @@ export class PartitionQueue {
    * request overtaking the first would be taken out of order.
    */
   ackedInEpoch = false
+  /**
+   * The sequence after a batch that failed while the broker may hold it (Java's unresolved
+   * sequence), -1 when there is none: the batches behind it keep their stamps, and only a refusal
+   * of the batch stamped right after it proves it absent.
+   */
+  unresolvedEnd = -1
 
   constructor(topic: string, partition: number) {
     this.topic = topic

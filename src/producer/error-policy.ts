@@ -117,6 +117,16 @@ export function producerErrorAction(request: ProducerRequest, code: number): Pro
   return coordinatorDefault(request, info)
 }
 
+/**
+ * Whether a partition's Produce error comes after the leader appended the batch: with acks=all,
+ * REQUEST_TIMED_OUT (the replicas did not confirm within the ack timeout) and
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND leave it in the leader's log, where it may yet be committed. Such
+ * a batch may only go again with the stamp it was sent with.
+ */
+export function produceErrorAfterAppend(code: number): boolean {
+  return code === ErrorCode.REQUEST_TIMED_OUT || code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+}
+
 function produceDefault(info: ErrorCodeInfo): ProducerErrorAction {
   if (info.action === 'none') return 'none'
   if (info.action === 'reset-producer') return 'reset-sequence'

@@ -46,8 +46,16 @@ export class ProducerBatch {
   attempts = 0
   /** Do not send again before this time (retry backoff). */
   retryAt = 0
-  /** Sent at least once without a definite answer: the broker may have it. */
+  /**
+   * Sent at least once without a definite answer, or answered with an error that the leader gives
+   * after appending (REQUEST_TIMED_OUT): the broker may have it, under its current stamp only.
+   */
   ambiguous = false
+  /**
+   * The broker proved its current stamp absent from the log (this batch or one before it in the
+   * same epoch was refused): answers to attempts already made can no longer put it there.
+   */
+  stampLost = false
   inFlight = false
   done = false
   producerId = -1n

@@ -9,7 +9,11 @@
  *
  * Idempotence rules kept here (see ../../DESIGN notes in reference-design §2):
  * - a batch is stamped with producer id, epoch and sequence the first time it is sent, and a retry
- *   re-sends the same stamp, so the broker can recognise a duplicate;
+ *   re-sends the same stamp, so the broker can recognise a duplicate; a batch the broker may hold
+ *   (no definite answer yet) is never stamped anew, neither by a new epoch (a partition takes the
+ *   producer's new epoch only once none of its batches is in that state) nor to close a gap;
+ * - a sequence refusal is a gap only for the batch the broker should take next: one behind a
+ *   batch still to land is retried as it is (Java's TransactionManager.canRetry);
  * - a partition sends one request at a time until the broker acknowledged a batch of the current
  *   epoch, and never has requests in flight to two brokers at once;
  * - a batch whose outcome is unknown (timeout, lost connection) is not failed by the delivery
@@ -29,7 +33,7 @@ import { recordSize, type Accumulator, type PartitionQueue } from './accumulator
 import type { ProducerIdentity } from './producer-identity.js'
 import type { ProducerBatch } from './producer-batch.js'
 import type { ResolvedProducerOptions } from './options.js'
-import { producerErrorAction, type ProducerErrorAction } from './error-policy.js'
+import { produceErrorAfterAppend, producerErrorAction, type ProducerErrorAction } from './error-policy.js'
 
 /** What the sender needs to know of a transactional producer's transaction. */
 export interface SenderTransactionGate {
@@ -192,6 +196,9 @@ export class Sender {
         if (!q.ackedInEpoch) return Infinity
         if (q.sequenceEpoch !== this.#deps.identity.epoch) return Infinity
       }
+    } else if (this.#deps.identity !== null && batch.baseSequence < 0 && q.sequenceEpoch !== this.#deps.identity.epoch) {
+      // Not stamped anew until the partition's batches the broker may hold are answered.
+      if (this.#holdsUnresolved(q)) return Infinity
     }
     if (batch.retryAt > now) return batch.retryAt
     if (batch.closed || batch.attempts > 0 || this.#flushes > 0 || this.#closing || this.#deps.accumulator.memoryExhausted) {
@@ -253,8 +260,11 @@ export class Sender {
       if (batch === undefined || this.#readyAt(q, batch, node, now) > now) continue
       if (drained.length > 0 && size + batch.sizeBytes > options.maxRequestSize) continue
       if (identity !== null) {
-        if (q.inFlight === 0 && q.sequenceEpoch !== identity.epoch) this.#resetSequences(q, identity.epoch)
-        if (batch.baseSequence < 0 || batch.producerEpoch !== identity.epoch) {
+        if (q.inFlight === 0 && q.sequenceEpoch !== identity.epoch && !this.#holdsUnresolved(q)) {
+          this.#resetSequences(q, identity.epoch)
+        }
+        // A batch still stamped goes with that stamp, even of an older epoch: the broker may hold it.
+        if (batch.baseSequence < 0) {
           batch.stamp(identity.producerId, identity.epoch, q.nextSequence, identity.transactional)
           q.nextSequence = (q.nextSequence + batch.recordCount) & 0x7fffffff
         }
@@ -270,9 +280,10 @@ export class Sender {
     return drained
   }
 
-  // Re-stamps every unsent batch of the partition; nothing of it is in flight, so nothing can be
-  // duplicated. In a new epoch (KIP-360 bump) sequences restart at 0; in the same epoch (a batch
-  // failed and left a gap) they continue after the last acknowledged batch.
+  // Re-stamps every batch of the partition. Only once nothing of it is in flight and the broker
+  // can hold none of them ({@link #holdsUnresolved}), so nothing can be duplicated. In a new epoch
+  // (KIP-360 bump) sequences restart at 0; in the same epoch (a batch failed and left a gap) they
+  // continue after the last acknowledged batch, or after a failed batch the broker may hold.
   #resetSequences(q: PartitionQueue, epoch: number): void {
     const newEpoch = q.lastStampedEpoch !== epoch
     q.sequenceEpoch = epoch
@@ -280,9 +291,47 @@ export class Sender {
     if (newEpoch) {
       q.ackedNextSequence = 0
       q.ackedInEpoch = false
+      q.unresolvedEnd = -1
     }
-    q.nextSequence = q.ackedNextSequence
-    for (const batch of q.batches) batch.baseSequence = -1
+    q.nextSequence = q.unresolvedEnd >= 0 ? q.unresolvedEnd : q.ackedNextSequence
+    for (const batch of q.batches) {
+      batch.baseSequence = -1
+      batch.ambiguous = false
+      batch.stampLost = false
+    }
+  }
+
+  // Whether the broker may hold a batch of the partition under its current stamp: one sent
+  // without a definite answer, not since proven absent.
+  #holdsUnresolved(q: PartitionQueue): boolean {
+    const batches = q.batches
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i] as ProducerBatch
+      if (b.ambiguous && !b.stampLost && b.baseSequence >= 0) return true
+    }
+    return false
+  }
+
+  // The batch the broker should take next in the partition: right after the last acknowledged
+  // one, or after a failed batch it may hold (a refusal of this one then proves that one absent).
+  #isNextExpected(q: PartitionQueue, batch: ProducerBatch): boolean {
+    if (batch.baseSequence < 0 || batch.producerEpoch !== q.lastStampedEpoch) return false
+    return batch.baseSequence === (q.unresolvedEnd >= 0 ? q.unresolvedEnd : q.ackedNextSequence)
+  }
+
+  // The broker proved `batch` absent from the log, so no batch stamped after it in the same epoch
+  // can be there either (sequences are taken in order): their stamps are void, whatever the
+  // answers to attempts already made, and the partition is stamped anew once nothing is in flight.
+  #loseFrom(q: PartitionQueue, batch: ProducerBatch): void {
+    const batches = q.batches
+    for (let i = Math.max(0, batches.indexOf(batch)); i < batches.length; i++) {
+      const b = batches[i] as ProducerBatch
+      if (b.baseSequence >= 0 && b.producerEpoch === batch.producerEpoch) {
+        b.ambiguous = false
+        b.stampLost = true
+      }
+    }
+    this.#rewind(q)
   }
 
   async #send(node: number, connection: Connection, drained: Drained[]): Promise<void> {
@@ -370,7 +419,7 @@ export class Sender {
           p.errorCode,
           `${errorCodeInfo(p.errorCode).name} for ${d.batch.topic}-${d.batch.partition}${message === '' ? '' : `: ${message}`}`,
         )
-        this.#onBatchError(d.queue, d.batch, error, false)
+        this.#onBatchError(d.queue, d.batch, error, produceErrorAfterAppend(p.errorCode))
       }
     }
   }
@@ -386,38 +435,49 @@ export class Sender {
     if (this.#deps.identity !== null && batch.producerEpoch === q.lastStampedEpoch && batch.baseSequence >= 0) {
       q.ackedInEpoch = true
       q.ackedNextSequence = (batch.baseSequence + batch.recordCount) & 0x7fffffff
+      // A batch taken at or after the unresolved one's end: the broker held that one.
+      if (q.unresolvedEnd >= 0 && ((batch.baseSequence - q.unresolvedEnd) & 0x7fffffff) < 0x40000000) q.unresolvedEnd = -1
     }
     this.#deps.accumulator.remove(q, batch)
     this.#deps.accumulator.release(batch.recordBytes)
     batch.complete(baseOffset, logAppendTimeMs)
   }
 
-  // `ambiguous`: the request may have reached the broker (timeout, connection lost) or never got a
-  // per-partition answer; the batch might be in the log.
+  // `ambiguous`: the request may have reached the broker (timeout, connection lost), never got a
+  // per-partition answer, or was answered after the leader appended it; the batch might be in the log.
   #onBatchError(q: PartitionQueue, batch: ProducerBatch, error: KafkaError, ambiguous: boolean): void {
     if (batch.inFlight) this.#landed(q, batch)
     if (batch.done) return
-    if (ambiguous) batch.ambiguous = true
+    if (ambiguous && !batch.stampLost) batch.ambiguous = true
     const { options, identity, cluster } = this.#deps
     const now = Date.now()
     const action = errorAction(error)
 
-    if (action === 'split-batch' && batch.recordCount > 1 && !ambiguous) {
+    // A batch the broker may hold is never split: its parts would be new records to it.
+    if (action === 'split-batch' && batch.recordCount > 1 && !batch.ambiguous) {
       this.#split(q, batch, now)
       return
     }
     if (identity !== null && action === 'reset-sequence') {
-      // The broker lost track of this producer's sequence for the partition (state expired, or a
-      // batch before this one is missing). Without transactions, a new epoch (KIP-360) restarts every
-      // partition's sequences at 0; the batch itself is retried.
-      if (!identity.transactional) {
-        identity.bumpEpoch()
-      } else if (!q.ackedInEpoch || batch.baseSequence === q.ackedNextSequence) {
-        // Inside a transaction the epoch cannot move: the batch the broker expected next is lost,
-        // so it fails and the transaction must abort. Later batches are retried behind it.
+      if (batch.stampLost || !this.#isNextExpected(q, batch)) {
+        // A batch before this one is still to land (in flight, or refused and retried first), or
+        // this one is to be stamped anew: the refusal is that batch's gap, not a lost state.
+        this.#scheduleRetry(batch, now)
+        return
+      }
+      // The broker refused the batch it should have taken next: it lost this producer's sequence
+      // for the partition (state expired, truncation), and holds neither this batch nor any
+      // stamped after it.
+      this.#loseFrom(q, batch)
+      if (identity.transactional) {
+        // Inside a transaction the epoch cannot move: the batch fails and the transaction must
+        // abort. Later batches are retried behind it.
         this.#fail(q, batch, error)
         return
       }
+      // A new epoch (KIP-360) restarts the partition's sequences at 0; other partitions take it
+      // once the broker can hold none of their batches. The batch itself is retried.
+      identity.bumpEpoch()
       this.#scheduleRetry(batch, now)
       return
     }
@@ -443,22 +503,31 @@ export class Sender {
     // The parts take the batch's records, and so their reserved memory, between them.
     const before = batch.recordBytes
     const after = parts.reduce((n, p) => n + p.recordBytes, 0)
+    // The refused batch's sequences are free, and no batch stamped after it is in the log:
+    // restamp behind it once nothing is in flight. The parts are new batches.
+    if (this.#deps.identity !== null) this.#loseFrom(q, batch)
     const i = q.batches.indexOf(batch)
     q.batches.splice(i, 1, ...parts)
     batch.retireInto(parts)
     this.#deps.accumulator.release(before - after)
-    if (this.#deps.identity !== null) this.#rewind(q)
   }
 
   #fail(q: PartitionQueue, batch: ProducerBatch, error: KafkaError): void {
     if (batch.inFlight) this.#landed(q, batch)
+    if (this.#deps.identity !== null && batch.baseSequence >= 0) {
+      if (!batch.ambiguous) {
+        // The broker never appended this batch, so its sequence numbers are free again: later
+        // batches must be re-stamped to close the gap, or the broker would reject them as out of order.
+        this.#loseFrom(q, batch)
+      } else if (batch.producerEpoch === q.lastStampedEpoch) {
+        // It may be in the log: its sequences stay taken, and the batches behind keep their stamps.
+        q.unresolvedEnd = (batch.baseSequence + batch.recordCount) & 0x7fffffff
+      }
+    }
     this.#deps.accumulator.remove(q, batch)
     this.#deps.accumulator.release(batch.recordBytes)
     batch.fail(error)
     this.#deps.onBatchFailed(batch, error)
-    // The broker never appended this batch, so its sequence numbers are free again: later batches
-    // must be re-stamped to close the gap, or the broker would reject them as out of order.
-    if (this.#deps.identity !== null && batch.baseSequence >= 0) this.#rewind(q)
   }
 
   // Forces a sequence reset for the partition once nothing of it is in flight.

@@ -4,8 +4,9 @@
  * every batch it is sent:
  * - a retriable error (NOT_LEADER_OR_FOLLOWER) is retried with the same stamp, so the broker can
  *   recognise a duplicate;
- * - OUT_OF_ORDER_SEQUENCE_NUMBER and UNKNOWN_PRODUCER_ID bump the epoch locally (KIP-360) and the
- *   batch goes again from sequence 0.
+ * - OUT_OF_ORDER_SEQUENCE_NUMBER and UNKNOWN_PRODUCER_ID for the batch the broker should take
+ *   next bump the epoch locally (KIP-360) and the batch goes again from sequence 0 (a refusal
+ *   behind a batch still to land does not: ./sender-unresolved.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { Kafka } from '../../../src/index.js'
