@@ -150,7 +150,14 @@ describe('Admin cluster operations against the real broker', () => {
     ])
     expect(perf.code, perf.stderr).toBe(0)
 
-    const [txn] = await admin.describeTransactions([transactionalId])
+    // EndTxn returns once the commit is prepared; the markers are written after it (PrepareCommit).
+    const txn = await waitFor(
+      async () => {
+        const [t] = await admin.describeTransactions([transactionalId])
+        return t?.state === TransactionState.PREPARE_COMMIT ? undefined : t
+      },
+      { timeoutMs: 15_000, message: `${transactionalId} past PrepareCommit` },
+    )
     expect(txn?.error).toBeNull()
     expect(txn?.state).toBe(TransactionState.COMPLETE_COMMIT)
     expect(txn?.topicPartitions).toEqual([])
