@@ -15,7 +15,7 @@ export interface ClusterNode {
   readonly rack: string | null
   /**
    * True for a broker the controller has fenced (it stopped heartbeating). Fenced brokers are only
-   * listed with `includeFencedBrokers`; false when the broker cannot say (before Kafka 3.7).
+   * listed with `includeFencedBrokers`; false when the broker cannot say (before Kafka 4.0).
    */
   readonly isFenced: boolean
 }
@@ -34,7 +34,10 @@ export interface ClusterDescription {
 }
 
 export interface DescribeClusterOptions extends AdminCallOptions {
-  /** Also list brokers the controller has fenced (Kafka 3.7+, DescribeCluster v2). Default false. */
+  /**
+   * Also list brokers the controller has fenced (Kafka 4.0+, DescribeCluster v2). Default false. An
+   * older broker cannot: the option is dropped and only live brokers are listed.
+   */
   includeFencedBrokers?: boolean
 }
 

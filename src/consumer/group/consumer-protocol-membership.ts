@@ -323,8 +323,10 @@ export class ConsumerProtocolMembership implements GroupMembership {
         // UNSUPPORTED_ASSIGNOR, GROUP_ID_NOT_FOUND (a classic group of that name) … end the membership.
         const info = errorCodeInfo(code)
         if (info.retriable) return backoff
+        // A broker without KIP-848 groups (before Kafka 4.0, or group.version off) answers this.
+        const hint = code === ErrorCode.UNSUPPORTED_VERSION ? "; the broker has no KIP-848 consumer groups: use groupProtocol: 'classic'" : ''
         this.#fail(
-          new KafkaBrokerError(code, `ConsumerGroupHeartbeat for group ${this.#ctx.groupId} failed: ${response.errorMessage ?? info.name}`),
+          new KafkaBrokerError(code, `ConsumerGroupHeartbeat for group ${this.#ctx.groupId} failed: ${response.errorMessage ?? info.name}${hint}`),
         )
         return 0
       }
