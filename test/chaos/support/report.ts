@@ -10,6 +10,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { renderChaosChart } from './chart.js'
+import { kafkaVersion } from '../../support/kafka.js'
 import { LONG } from './cluster.js'
 
 export interface ScenarioResult {
@@ -48,7 +49,7 @@ function load(): ChaosReport {
     startedAt: new Date().toISOString(),
     form: LONG ? 'long' : 'short',
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
-    kafkaVersion: process.env.KAFKA_VERSION ?? '4.3.1',
+    kafkaVersion: kafkaVersion(),
     results: [],
   }
 }
