@@ -133,6 +133,15 @@ export class KafkaTimeoutError extends KafkaError {
 }
 
 /**
+ * True for a request that failed on the wire (connection lost or refused, no answer in time): the
+ * broker may have died or moved, so callers forget what they knew of it (a coordinator, a leader)
+ * and look again. Broker error codes are not this: the broker answered.
+ */
+export function isWireFailure(error: unknown): error is KafkaNetworkError | KafkaTimeoutError {
+  return error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError
+}
+
+/**
  * An operation was attempted on an object in the wrong state, such as a closed connection or client.
  * @category Error
  */

@@ -6,7 +6,7 @@
  * or any broker) and leaves the decision of what an error code means to the role that sent it.
  */
 
-import { KafkaBrokerError, KafkaConfigError, KafkaNetworkError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
+import { isWireFailure, KafkaBrokerError, KafkaConfigError, KafkaStateError } from '../errors.js'
 import { negotiateApiVersions, type BrokerVersions } from '../network/api-versions.js'
 import type { Connection, SocketFactory } from '../network/connection.js'
 import { ConnectionPool, type BrokerEndpoint, type ConnectionPurpose } from '../network/connection-pool.js'
@@ -276,7 +276,7 @@ export class Cluster {
    */
   #afterSendFailure(target: BrokerTarget, error: unknown): void {
     if (target === 'any' || this.#closed) return
-    if (!(error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError)) return
+    if (!isWireFailure(error)) return
     if (this.#refreshing === undefined) this.refreshMetadata().catch(() => {})
   }
 

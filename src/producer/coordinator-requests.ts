@@ -9,7 +9,7 @@
  * fails.
  */
 
-import { KafkaBrokerError, KafkaError, KafkaNetworkError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
+import { isWireFailure, KafkaBrokerError, KafkaError, KafkaStateError } from '../errors.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { producerErrorAction } from './error-policy.js'
 import type { CoordinatorKey, TransactionIo } from './transaction-io.js'
@@ -84,7 +84,7 @@ export class CoordinatorRequests {
       try {
         response = await io.request(coordinator, api, build, maxVersion)
       } catch (error) {
-        if (error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError) {
+        if (isWireFailure(error)) {
           io.forgetCoordinator(coordinator)
           await this.#sleep(this.#retryBackoffMs)
           continue

@@ -67,3 +67,13 @@ export async function startFakeBroker(handler: FakeHandler): Promise<FakeBroker>
     },
   }
 }
+
+/** A port on 127.0.0.1 that nothing listens on any more: connecting to it is refused at once. */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  await new Promise((resolve) => server.close(resolve))
+  return address.port
+}

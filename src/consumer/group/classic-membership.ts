@@ -30,7 +30,7 @@
  * the topic list.
  */
 
-import { KafkaBrokerError, KafkaError, KafkaNetworkError, KafkaStateError, KafkaTimeoutError } from '../../errors.js'
+import { isWireFailure, KafkaBrokerError, KafkaError, KafkaStateError } from '../../errors.js'
 import type { MetadataChanges } from '../../cluster/metadata-cache.js'
 import { ErrorCode, errorCodeInfo } from '../../protocol/error-codes.js'
 import type { JoinGroupResponse } from '../../protocol/messages/join-group.js'
@@ -238,7 +238,7 @@ export class ClassicMembership implements GroupMembership {
         // A lost coordinator is looked up again after the base backoff (Java retries a rebalance
         // after retry.backoff.ms): the group completes only once its members find the new one.
         const backoff = this.#ctx.cluster.options.retryBackoff
-        const coordinatorLost = error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError
+        const coordinatorLost = isWireFailure(error)
         await this.#sleep(coordinatorLost ? backoff.initialMs : backoffMs(failures++, backoff)).catch(() => {})
       }
     }

@@ -21,7 +21,7 @@
  */
 
 import { randomBytes } from 'node:crypto'
-import { KafkaBrokerError, KafkaError, KafkaNetworkError, KafkaStateError, KafkaTimeoutError } from '../../errors.js'
+import { isWireFailure, KafkaBrokerError, KafkaError, KafkaStateError } from '../../errors.js'
 import type { MetadataChanges } from '../../cluster/metadata-cache.js'
 import { ErrorCode, errorCodeInfo } from '../../protocol/error-codes.js'
 import {
@@ -230,7 +230,7 @@ export class ConsumerProtocolMembership implements GroupMembership {
         // A lost coordinator (the link forgot it) is looked up again after the base backoff: the
         // member's assignment waits on finding the new one. Other failures back off further each time.
         const backoff = this.#ctx.cluster.options.retryBackoff
-        const coordinatorLost = error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError
+        const coordinatorLost = isWireFailure(error)
         nextAt = Date.now() + (coordinatorLost ? backoff.initialMs : backoffMs(failures++, backoff))
         continue
       }

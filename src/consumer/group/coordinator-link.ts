@@ -7,7 +7,7 @@
 
 import type { Cluster } from '../../cluster/cluster.js'
 import type { ConnectionPurpose } from '../../network/connection-pool.js'
-import { KafkaNetworkError, KafkaTimeoutError } from '../../errors.js'
+import { isWireFailure, KafkaNetworkError } from '../../errors.js'
 import type { ApiDescriptor } from '../../protocol/api.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 
@@ -42,7 +42,7 @@ export class CoordinatorLink {
     try {
       return await this.#cluster.sendTo({ nodeId }, api, build, { purpose: this.#purpose, timeoutMs })
     } catch (error) {
-      if (error instanceof KafkaNetworkError || error instanceof KafkaTimeoutError) this.forget()
+      if (isWireFailure(error)) this.forget()
       throw error
     }
   }

@@ -3,13 +3,12 @@
  * refused is not asked again while another broker can forward, and a refused connection to a named
  * broker starts a metadata refresh. Dead brokers are real closed ports on 127.0.0.1.
  */
-import { createServer } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Cluster, type ClusterOptions } from '../../../src/cluster/cluster.js'
 import { KafkaNetworkError } from '../../../src/errors.js'
 import { findCoordinatorApi } from '../../../src/protocol/messages/find-coordinator.js'
 import { metadataApi } from '../../../src/protocol/messages/metadata.js'
-import { type FakeBroker, startFakeBroker } from '../../support/fake-broker.js'
+import { closedPort, type FakeBroker, startFakeBroker } from '../../support/fake-broker.js'
 
 const clusters: Cluster[] = []
 const brokers: FakeBroker[] = []
@@ -31,15 +30,6 @@ async function coordinatorBroker(coordinator: () => { nodeId: number; port: numb
   return broker
 }
 
-/** A port nothing listens on any more: connecting to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  await new Promise((resolve) => server.close(resolve))
-  return address.port
-}
 
 function cluster(options: Partial<ClusterOptions> & Pick<ClusterOptions, 'brokers'>): Cluster {
   const c = new Cluster({

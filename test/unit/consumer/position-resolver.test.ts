@@ -4,7 +4,6 @@
  * broker's reconnect backoff, but ask the leader that fresh metadata names. Brokers here are a
  * fake broker on 127.0.0.1 and a closed port.
  */
-import { createServer } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Cluster } from '../../../src/cluster/cluster.js'
 import { KafkaNetworkError } from '../../../src/errors.js'
@@ -13,7 +12,7 @@ import { PositionResolver } from '../../../src/consumer/position-resolver.js'
 import { SubscriptionState } from '../../../src/consumer/subscription-state.js'
 import { listOffsetsApi } from '../../../src/protocol/messages/list-offsets.js'
 import { metadataApi } from '../../../src/protocol/messages/metadata.js'
-import { type FakeBroker, startFakeBroker } from '../../support/fake-broker.js'
+import { closedPort, type FakeBroker, startFakeBroker } from '../../support/fake-broker.js'
 import { waitFor } from '../../support/wait-for.js'
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
@@ -22,14 +21,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  await new Promise((resolve) => server.close(resolve))
-  return address.port
-}
 
 function metadata(leader: number, ports: Record<number, number>) {
   return metadataApi.createResponse({
