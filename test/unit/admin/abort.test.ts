@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AdminContext, type ResourceError } from '../../../src/admin/context.js'
-import { Cluster } from '../../../src/cluster/cluster.js'
+import type { Cluster } from '../../../src/cluster/cluster.js'
+import { testCluster } from '../../support/test-cluster.js'
 import { Kafka, KafkaConfigError } from '../../../src/index.js'
 import { KafkaBrokerError, KafkaNetworkError } from '../../../src/errors.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
@@ -20,19 +21,14 @@ afterEach(async () => {
 })
 
 function scriptedCluster(): Cluster {
-  const c = new Cluster({
+  const c = testCluster({
     clientId: 'admin-abort-unit',
-    brokers: ['127.0.0.1:1'],
     connectionTimeoutMs: 100,
     requestTimeoutMs: 100,
-    metadataMaxAgeMs: 300_000,
     retryBackoff: { initialMs: 1, maxMs: 5 },
     reconnectBackoffMs: 1,
     reconnectBackoffMaxMs: 5,
-    connectionsMaxIdleMs: 0,
     defaultApiTimeoutMs: 5_000,
-    softwareName: 'kafkats-test',
-    softwareVersion: '0',
   })
   cleanups.push(() => c.close())
   return c

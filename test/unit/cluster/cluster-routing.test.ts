@@ -4,11 +4,12 @@
  * broker starts a metadata refresh. Dead brokers are real closed ports on 127.0.0.1.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Cluster, type ClusterOptions } from '../../../src/cluster/cluster.js'
+import type { Cluster, ClusterOptions } from '../../../src/cluster/cluster.js'
 import { KafkaNetworkError } from '../../../src/errors.js'
 import { findCoordinatorApi } from '../../../src/protocol/messages/find-coordinator.js'
 import { metadataApi } from '../../../src/protocol/messages/metadata.js'
 import { closedPort, type FakeBroker, startFakeBroker } from '../../support/fake-broker.js'
+import { testCluster } from '../../support/test-cluster.js'
 
 const clusters: Cluster[] = []
 const brokers: FakeBroker[] = []
@@ -32,20 +33,7 @@ async function coordinatorBroker(coordinator: () => { nodeId: number; port: numb
 
 
 function cluster(options: Partial<ClusterOptions> & Pick<ClusterOptions, 'brokers'>): Cluster {
-  const c = new Cluster({
-    clientId: 'routing-test',
-    connectionTimeoutMs: 2_000,
-    requestTimeoutMs: 2_000,
-    metadataMaxAgeMs: 300_000,
-    retryBackoff: { initialMs: 20, maxMs: 50 },
-    reconnectBackoffMs: 10,
-    reconnectBackoffMaxMs: 50,
-    connectionsMaxIdleMs: 0,
-    defaultApiTimeoutMs: 300,
-    softwareName: 'kafkats-test',
-    softwareVersion: '0',
-    ...options,
-  })
+  const c = testCluster({ clientId: 'routing-test', ...options })
   clusters.push(c)
   return c
 }

@@ -5,7 +5,6 @@
  * fake broker on 127.0.0.1 and a closed port.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { Cluster } from '../../../src/cluster/cluster.js'
 import { KafkaNetworkError } from '../../../src/errors.js'
 import { resolveConsumerOptions } from '../../../src/consumer/options.js'
 import { PositionResolver } from '../../../src/consumer/position-resolver.js'
@@ -13,6 +12,7 @@ import { SubscriptionState } from '../../../src/consumer/subscription-state.js'
 import { listOffsetsApi } from '../../../src/protocol/messages/list-offsets.js'
 import { metadataApi } from '../../../src/protocol/messages/metadata.js'
 import { closedPort, type FakeBroker, startFakeBroker } from '../../support/fake-broker.js'
+import { testCluster } from '../../support/test-cluster.js'
 import { waitFor } from '../../support/wait-for.js'
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ'
@@ -54,20 +54,13 @@ describe('PositionResolver', () => {
       return undefined
     })
     cleanups.push(() => live?.close())
-    const cluster = new Cluster({
+    const cluster = testCluster({
       clientId: 'resolver-test',
       brokers: [live.address],
-      connectionTimeoutMs: 2_000,
-      requestTimeoutMs: 2_000,
-      metadataMaxAgeMs: 300_000,
-      retryBackoff: { initialMs: 20, maxMs: 50 },
       // A long reconnect backoff: waiting it out would take far longer than the bound below.
       reconnectBackoffMs: 5_000,
       reconnectBackoffMaxMs: 5_000,
-      connectionsMaxIdleMs: 0,
       defaultApiTimeoutMs: 3_000,
-      softwareName: 'kafkats-test',
-      softwareVersion: '0',
     })
     cleanups.push(() => cluster.close())
     // Our metadata still names broker 1 (dead) as the leader, and it has just refused us.
