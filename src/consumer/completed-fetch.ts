@@ -9,6 +9,10 @@
  * offset are skipped (a compressed batch may start earlier), control batches and batches of
  * aborted transactions (read_committed) are skipped but still move the next offset past them, and
  * a truncated batch at the end is left for the next fetch, which starts at its first offset.
+ *
+ * Where the next fetch starts is known before anything is decoded: {@link CompletedFetch.endOffset}
+ * reads it off the batch headers, so the fetcher can ask for the partition's next records while the
+ * application is still taking these (one response per partition may wait behind this one).
  */
 
 import { decodeRecordBatches, type DataRecordBatch, type RecordBatch } from '../protocol/record-batch.js'
@@ -17,6 +21,34 @@ import { AbortedTransactionFilter, type AbortedTransaction } from './aborted-tra
 
 /** Size of the batch fields every format starts with: baseOffset int64 + length int32. */
 const LOG_OVERHEAD = 12
+/** Where the magic byte sits in every format (after baseOffset, length and a 4-byte field). */
+const MAGIC_OFFSET = 16
+/** Where a v2 batch's lastOffsetDelta sits: baseOffset, length, leader epoch, magic, crc, attributes. */
+const LAST_OFFSET_DELTA_OFFSET = 23
+
+/**
+ * The offset after the last complete batch of `bytes` (not before `from`): where the fetch after
+ * this one starts once every batch has been handed out or skipped. A v2 batch ends at its base
+ * offset plus its last offset delta; a legacy (v0/v1) entry's offset is its last record's (a
+ * compressed wrapper carries its last inner offset). A truncated last batch is not counted.
+ */
+export function endOffsetOf(bytes: Uint8Array, from: bigint): bigint {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let end = from
+  let pos = 0
+  while (bytes.length - pos >= LOG_OVERHEAD) {
+    const size = view.getInt32(pos + 8)
+    if (size < 0 || bytes.length - pos - LOG_OVERHEAD < size) break
+    const base = view.getBigInt64(pos)
+    let last = base
+    if (size >= LAST_OFFSET_DELTA_OFFSET + 4 - LOG_OVERHEAD && view.getInt8(pos + MAGIC_OFFSET) >= 2) {
+      last = base + BigInt(view.getInt32(pos + LAST_OFFSET_DELTA_OFFSET))
+    }
+    if (last + 1n > end) end = last + 1n
+    pos += LOG_OVERHEAD + size
+  }
+  return end
+}
 
 export interface CompletedFetchInit {
   /** The partition's generation when the fetch was sent (see `PartitionState.generation`). */
@@ -36,6 +68,8 @@ export type MessageBuilder<M> = (record: KafkaRecord, batch: DataRecordBatch) =>
 export class CompletedFetch {
   readonly generation: number
   readonly fetchOffset: bigint
+  /** Where the partition's next fetch starts: the value `nextOffset` reaches once this is exhausted. */
+  readonly endOffset: bigint
   /** Offset of the next record to hand out: past everything taken or skipped so far. */
   nextOffset: bigint
   /** Leader epoch of the batch of the last record handed out; -1 when none yet. */
@@ -54,6 +88,7 @@ export class CompletedFetch {
     this.nextOffset = init.fetchOffset
     const r = init.records
     this.#bytes = Buffer.isBuffer(r) ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength)
+    this.endOffset = endOffsetOf(r, init.fetchOffset)
     this.#filter = init.abortedTransactions === null ? null : new AbortedTransactionFilter(init.abortedTransactions)
     this.#checkCrcs = init.checkCrcs
   }

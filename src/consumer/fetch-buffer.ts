@@ -48,10 +48,17 @@ export class FetchBuffer {
     this.#reserved -= bytes
   }
 
-  /** Buffers a partition's completed fetch and wakes a waiting consumer. */
+  /**
+   * Buffers a partition's completed fetch and wakes a waiting consumer. A fetch that continues the
+   * partition's buffered one (from its end offset) waits behind it.
+   */
   add(state: PartitionState, fetch: CompletedFetch): void {
-    state.buffered = fetch
     this.#buffered += fetch.bytesLeft
+    if (state.buffered !== null) {
+      state.prefetched = fetch
+      return
+    }
+    state.buffered = fetch
     this.#ready.push(state)
     this.notify()
   }
@@ -63,8 +70,10 @@ export class FetchBuffer {
   consumed(state: PartitionState, fetch: CompletedFetch, bytesBefore: number): void {
     const freed = bytesBefore - fetch.bytesLeft
     if (fetch.isExhausted && state.buffered === fetch) {
-      state.buffered = null
-      this.#forget(state)
+      // The partition's position is now the prefetched fetch's offset: it takes over.
+      state.buffered = state.prefetched
+      state.prefetched = null
+      if (state.buffered === null) this.#forget(state)
     }
     if (freed > 0) {
       this.#buffered -= freed

@@ -2,9 +2,11 @@
  * Fetches records: one Fetch in flight per broker, over the broker's `fetch` connection, for the
  * fetchable partitions it leads (Java `AbstractFetch`, franz-go's per-broker source).
  *
- * A partition is fetchable when it has a valid position, is not paused, has nothing buffered and
- * is not in another fetch. Responses become {@link CompletedFetch}es in the {@link FetchBuffer};
- * the bytes stay encoded until the application takes them. A pass runs whenever something may have
+ * A partition is fetchable when it has a valid position, is not paused and is not in another
+ * fetch, and holds at most one response: the next fetch starts where its buffered response ends
+ * (read off the batch headers), so the broker reads and sends the next records while the
+ * application decodes and handles these. Responses become {@link CompletedFetch}es in the
+ * {@link FetchBuffer}; the bytes stay encoded until the application takes them. A pass runs whenever something may have
  * made a partition fetchable (assignment, seek, resume, the buffer draining, a fetch completing, a
  * metadata change) and sends to every broker that is idle and whose last answer has been handed
  * out, within the buffer's memory budget.
@@ -169,7 +171,7 @@ export class Fetcher {
         continue
       }
       if (!p.isFetchable(now)) {
-        if (p.buffered !== null) {
+        if (p.prefetched !== null || p.buffered !== null) {
           if (holdsBroker(p)) {
             const leader = this.#leaderOf(p)
             if (leader !== undefined) draining.add(leader)
@@ -187,6 +189,11 @@ export class Fetcher {
       }
       // KIP-320: a new leader epoch means the log may have been truncated under our position.
       if (info.leaderEpoch >= 0 && info.leaderEpoch > p.validatedLeaderEpoch) {
+        // The position is validated once what was fetched under the old epoch is handed out.
+        if (p.buffered !== null) {
+          draining.add(info.leader)
+          continue
+        }
         if (p.validatedLeaderEpoch >= 0 && p.positionEpoch >= 0) {
           p.state = 'AWAIT_VALIDATION'
           needLookup = true
@@ -209,12 +216,12 @@ export class Fetcher {
     if (needMetadata) this.#refreshMetadata()
     else this.#metadataRefreshes = 0
     // A broker answers a long poll when data arrives for any partition of the fetch session, and
-    // only for those. A fetch sent while some of the broker's partitions are still buffered would
-    // have to leave them out (their next offset is not known before they are handed out), so the
-    // session would forget them and the broker would sit on their new records for the whole
-    // fetchMaxWaitMs. Waiting for the buffer to drain (the application takes a response's records
-    // in microseconds to milliseconds) keeps every partition in every fetch (Java KAFKA-17182,
-    // franz-go's one buffered fetch per source); the drain wakes this pass.
+    // only for those. A fetch sent while some of the broker's partitions hold two responses (or a
+    // response whose end is not known) would have to leave them out, so the session would forget
+    // them and the broker would sit on their new records for the whole fetchMaxWaitMs. Waiting for
+    // the buffer to drain (the application takes a response's records in microseconds to
+    // milliseconds) keeps every partition in every fetch (Java KAFKA-17182); the drain wakes this
+    // pass.
     //
     // The hold is bounded: records that sit in the buffer longer than a long poll are not being
     // taken promptly (a slow handler on a large backlog, with other workers idle), and holding the
@@ -298,7 +305,7 @@ export class Fetcher {
     const asked = new Map<string, Asked>()
     for (const state of states) {
       state.inFlight = true
-      asked.set(state.key, { state, generation: state.generation, fetchOffset: state.position })
+      asked.set(state.key, { state, generation: state.generation, fetchOffset: state.fetchPosition })
     }
     const session = this.#session(node)
     try {
@@ -306,7 +313,7 @@ export class Fetcher {
         topic: s.topic,
         topicId: cluster.metadata.topic(s.topic)?.topicId ?? ZERO_UUID,
         partition: s.partition,
-        fetchOffset: s.position,
+        fetchOffset: s.fetchPosition,
         currentLeaderEpoch: cluster.metadata.partition(s.topic, s.partition)?.leaderEpoch ?? -1,
         maxBytes: options.maxPartitionFetchBytes,
       }))
@@ -399,8 +406,9 @@ export class Fetcher {
       state.lastStableOffset = data.lastStableOffset
       state.logStartOffset = data.logStartOffset
       const records = data.records
-      if (records === null || records.length === 0 || state.state !== 'FETCHING' || state.buffered !== null) return
-      if (state.position !== a.fetchOffset) return
+      if (records === null || records.length === 0 || state.state !== 'FETCHING' || state.prefetched !== null) return
+      // Still where the fetch was sent from (a response continuing the buffered one, or the position).
+      if (state.fetchPosition !== a.fetchOffset) return
       const fetch = new CompletedFetch({
         generation: a.generation,
         fetchOffset: a.fetchOffset,

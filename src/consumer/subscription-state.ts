@@ -63,8 +63,13 @@ export class PartitionState implements TopicPartition {
   retryAt = 0
   /** Failed for good (out of range with no reset policy, truncation, corrupt data …) until a seek. */
   error: KafkaError | null = null
-  /** Fetched data not yet handed out: at most one completed fetch per partition. */
+  /** Fetched data being handed out. */
   buffered: CompletedFetch | null = null
+  /**
+   * The response after `buffered`, fetched from its end offset while it was handed out; it takes
+   * its place once `buffered` is exhausted. Never set while `buffered` is null.
+   */
+  prefetched: CompletedFetch | null = null
   /** A worker is taking or processing records of this partition. */
   busy = false
   highWatermark = -1n
@@ -81,7 +86,11 @@ export class PartitionState implements TopicPartition {
     return this.state === 'FETCHING' || this.state === 'AWAIT_VALIDATION'
   }
 
-  /** Can a Fetch include this partition now? (Buffered data and in-flight fetches exclude it.) */
+  /**
+   * Can a Fetch include this partition now? A fetch in flight excludes it, and so does a buffered
+   * response with another one behind it already (or one that ends where it began: a truncated
+   * batch is fetched again only once it is handed out).
+   */
   isFetchable(now: number): boolean {
     return (
       this.state === 'FETCHING' &&
@@ -89,9 +98,15 @@ export class PartitionState implements TopicPartition {
       !this.revoking &&
       !this.inFlight &&
       this.error === null &&
-      this.buffered === null &&
+      this.prefetched === null &&
+      (this.buffered === null || this.buffered.endOffset > this.buffered.fetchOffset) &&
       this.retryAt <= now
     )
+  }
+
+  /** Where the next Fetch of this partition starts: after what is buffered, else the position. */
+  get fetchPosition(): bigint {
+    return this.buffered === null ? this.position : this.buffered.endOffset
   }
 
   /** Can buffered records of this partition be handed out now? */
@@ -272,8 +287,11 @@ export class SubscriptionState {
 
   #drop(state: PartitionState): void {
     const fetch = state.buffered
+    const next = state.prefetched
     if (fetch === null) return
     state.buffered = null
+    state.prefetched = null
     this.#dropBuffered(state, fetch)
+    if (next !== null) this.#dropBuffered(state, next)
   }
 }

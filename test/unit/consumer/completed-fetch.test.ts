@@ -194,3 +194,30 @@ describe('CompletedFetch', () => {
     expect(fetch.nextOffset).toBe(1n)
   })
 })
+
+describe('CompletedFetch.endOffset: where the next fetch starts, read off the batch headers', () => {
+  it('is past the last complete batch, control batches and aborted ranges included, and equals nextOffset once exhausted', async () => {
+    const { bytes, aborted } = await mixedLog()
+    for (const abortedTransactions of [aborted, null]) {
+      const fetch = new CompletedFetch({ generation: 0, fetchOffset: 0n, records: bytes, abortedTransactions, checkCrcs: true })
+      expect(fetch.endOffset).toBe(12n)
+      await takeAll(fetch)
+      expect(fetch.nextOffset).toBe(fetch.endOffset)
+    }
+  })
+
+  it('does not count a truncated last batch', async () => {
+    const whole = Buffer.concat([await data(0n, ['a', 'b']), await data(2n, ['c', 'd', 'e'])])
+    const fetch = new CompletedFetch({ generation: 0, fetchOffset: 0n, records: whole.subarray(0, whole.length - 3), abortedTransactions: null, checkCrcs: true })
+    expect(fetch.endOffset).toBe(2n)
+    await takeAll(fetch)
+    expect(fetch.nextOffset).toBe(2n)
+  })
+
+  it('is the fetch offset when nothing is complete, and not before it for a batch that starts earlier', async () => {
+    const batch = await data(10n, ['x', 'y', 'z'], undefined, CompressionType.LZ4)
+    expect(new CompletedFetch({ generation: 0, fetchOffset: 10n, records: batch.subarray(0, 20), abortedTransactions: null, checkCrcs: true }).endOffset).toBe(10n)
+    expect(new CompletedFetch({ generation: 0, fetchOffset: 12n, records: batch, abortedTransactions: null, checkCrcs: true }).endOffset).toBe(13n)
+    expect(new CompletedFetch({ generation: 0, fetchOffset: 20n, records: batch, abortedTransactions: null, checkCrcs: true }).endOffset).toBe(20n)
+  })
+})

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { KafkaBrokerError } from '../../../src/errors.js'
 import { CompletedFetch } from '../../../src/consumer/completed-fetch.js'
 import { SubscriptionState, type PartitionState } from '../../../src/consumer/subscription-state.js'
+import { encodeRecordBatch } from '../../../src/protocol/record-batch.js'
+import { FetchBuffer } from '../../../src/consumer/fetch-buffer.js'
 
 const tp = { topic: 'orders', partition: 0 }
 
@@ -9,9 +11,21 @@ function owned(s: SubscriptionState): PartitionState {
   return s.add([tp])[0] ?? (s.get(tp.topic, tp.partition) as PartitionState)
 }
 
+/** A fetch of nothing complete (a truncated batch): it ends where it begins. */
 function someFetch(generation: number): CompletedFetch {
-  return new CompletedFetch({ generation, fetchOffset: 0n, records: new Uint8Array(100), abortedTransactions: null, checkCrcs: true })
+  return new CompletedFetch({ generation, fetchOffset: 0n, records: truncatedBatch, abortedTransactions: null, checkCrcs: true })
 }
+
+/** A fetch of offsets 0-2 (one batch). */
+function fetchOfThree(generation: number): CompletedFetch {
+  return new CompletedFetch({ generation, fetchOffset: 0n, records: threeRecords, abortedTransactions: null, checkCrcs: true })
+}
+
+const threeRecords = await encodeRecordBatch({
+  baseOffset: 0n,
+  records: [0, 1, 2].map(() => ({ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from('v') })),
+})
+const truncatedBatch = threeRecords.subarray(0, threeRecords.length - 1)
 
 describe('SubscriptionState fetch states', () => {
   it('starts partitions in INITIALIZING without a position, and keeps the state of partitions already owned', () => {
@@ -77,9 +91,18 @@ describe('SubscriptionState fetch states', () => {
     p.retryAt = 1_000
     expect(p.isFetchable(999)).toBe(false)
     expect(p.isFetchable(1_000)).toBe(true)
+    // Buffered data that ends where it began: fetched again only once handed out.
     p.buffered = someFetch(p.generation)
     expect(p.isFetchable(1_000)).toBe(false)
+    // Buffered data with a known end: the next fetch may start there, once.
+    p.buffered = fetchOfThree(p.generation)
+    expect(p.isFetchable(1_000)).toBe(true)
+    expect(p.fetchPosition).toBe(3n)
+    p.prefetched = fetchOfThree(p.generation)
+    expect(p.isFetchable(1_000)).toBe(false)
+    p.prefetched = null
     p.buffered = null
+    expect(p.fetchPosition).toBe(0n)
     p.revoking = true
     expect(p.isFetchable(1_000)).toBe(false)
   })
@@ -96,9 +119,12 @@ describe('SubscriptionState fetch states', () => {
     expect(p.generation).toBe(before + 1)
     expect(p.buffered).toBeNull()
     const second = someFetch(p.generation)
+    const third = someFetch(p.generation)
     p.buffered = second
+    p.prefetched = third
     s.remove([tp])
-    expect(dropped).toEqual([first, second])
+    expect(dropped).toEqual([first, second, third])
+    expect(p.prefetched).toBeNull()
     expect(s.get(tp.topic, tp.partition)).toBeUndefined()
   })
 
@@ -160,5 +186,45 @@ describe('SubscriptionState offsets handed out, processed and committed', () => 
     s.markProcessed(b as PartitionState, (b as PartitionState).generation, 3n, 0)
     expect([...s.offsetsToCommit()].map(([p, o]) => [p.partition, o.offset])).toEqual([[1, 3n]])
     expect(c?.processedOffset).toBe(-1n)
+  })
+})
+
+describe('FetchBuffer: a response fetched behind the buffered one', () => {
+  it('waits behind it, takes over once it is exhausted, and counts both in the budget', async () => {
+    const buffer = new FetchBuffer(1_000_000, () => {})
+    const s = new SubscriptionState((state, fetch) => buffer.dropped(state, fetch))
+    const p = owned(s)
+    s.seek(p, 0n)
+    const first = fetchOfThree(p.generation)
+    buffer.add(p, first)
+    const next = new CompletedFetch({ generation: p.generation, fetchOffset: p.fetchPosition, records: threeRecords, abortedTransactions: null, checkCrcs: true })
+    buffer.add(p, next)
+    expect([p.buffered, p.prefetched]).toEqual([first, next])
+    expect(buffer.bufferedBytes).toBe(2 * threeRecords.length)
+    expect(buffer.nextConsumable()).toBe(p)
+
+    const out: unknown[] = []
+    const before = first.bytesLeft
+    while (!first.isExhausted) await first.take(10, (r) => r.offset, out)
+    buffer.consumed(p, first, before)
+    expect(p.buffered).toBe(next)
+    expect(p.prefetched).toBeNull()
+    expect(buffer.bufferedBytes).toBe(threeRecords.length)
+    expect(buffer.nextConsumable()).toBe(p)
+
+    s.seek(p, 10n)
+    expect([p.buffered, p.prefetched, buffer.bufferedBytes]).toEqual([null, null, 0])
+    expect(buffer.nextConsumable()).toBeUndefined()
+  })
+
+  it('a seek drops the prefetched response too, and frees its bytes', () => {
+    const buffer = new FetchBuffer(1_000_000, () => {})
+    const s = new SubscriptionState((state, fetch) => buffer.dropped(state, fetch))
+    const p = owned(s)
+    s.seek(p, 0n)
+    buffer.add(p, fetchOfThree(p.generation))
+    buffer.add(p, fetchOfThree(p.generation))
+    s.seek(p, 1n)
+    expect([p.buffered, p.prefetched, buffer.bufferedBytes]).toEqual([null, null, 0])
   })
 })

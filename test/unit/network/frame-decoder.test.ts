@@ -38,6 +38,26 @@ describe('FrameDecoder', () => {
     expect(decoder.buffered).toBe(0)
   })
 
+  it('fills a frame spanning many chunks as they arrive, and goes on with the frames after it in the last one', () => {
+    const big = 'x'.repeat(200_000)
+    const stream = Buffer.concat([frame('head'), frame(big), frame('tail'), frame('')])
+    for (const size of [7, 1000, 65_536]) {
+      const chunks: Buffer[] = []
+      for (let at = 0; at < stream.length; at += size) chunks.push(stream.subarray(at, at + size))
+      const decoder = new FrameDecoder(1 << 20)
+      const frames: string[] = []
+      const pending: number[] = []
+      for (const chunk of chunks) {
+        decoder.push(chunk, (f) => frames.push(f.toString()))
+        pending.push(decoder.buffered)
+      }
+      expect(frames, `chunks of ${size}`).toEqual(['head', big, 'tail', ''])
+      expect(decoder.buffered).toBe(0)
+      // Mid-frame, what arrived is counted as held, never more than the stream so far.
+      expect(Math.max(...pending)).toBeLessThanOrEqual(4 + big.length)
+    }
+  })
+
   it('rejects a size prefix above the limit before allocating', () => {
     const decoder = new FrameDecoder(100)
     const head = Buffer.alloc(4)
