@@ -15,7 +15,39 @@ import { Producer } from './producer/producer.js'
 import { resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './kafka-options.js'
 import type { SocketFactory } from './network/connection.js'
 import { createSaslAuthenticator } from './network/sasl/authenticate.js'
+import type { Deserializer, Serializer } from './serde/serde.js'
 import { CLIENT_SOFTWARE_NAME, CLIENT_SOFTWARE_VERSION } from './version.js'
+
+/** What a producer without a key or value serializer can send: strings (as UTF-8) and bytes. */
+export type DefaultProducerType = string | Uint8Array | null
+
+/** What a consumer without a key or value deserializer hands out: the bytes, as `Buffer`s. */
+export type DefaultConsumerType = Buffer | null
+
+// A serializer may be left out only when the default one can take every value of the type.
+type KeySerializerNeeded<K> = [K] extends [DefaultProducerType] ? unknown : { keySerializer: Serializer<K> }
+type ValueSerializerNeeded<V> = [V] extends [DefaultProducerType] ? unknown : { valueSerializer: Serializer<V> }
+// A deserializer may be left out only when every value the default one gives is of the type.
+type KeyDeserializerNeeded<K> = [DefaultConsumerType] extends [K] ? unknown : { keyDeserializer: Deserializer<K> }
+type ValueDeserializerNeeded<V> = [DefaultConsumerType] extends [V] ? unknown : { valueDeserializer: Deserializer<V> }
+
+/**
+ * The arguments of {@link Kafka.producer}: the options, which must name a serializer for a key or
+ * value type the default one (strings and bytes) cannot send, and may be left out when none is
+ * needed. So `kafka.producer<number, number>()` does not compile: numbers need serializers.
+ */
+export type ProducerArgs<K, V> = [K, V] extends [DefaultProducerType, DefaultProducerType]
+  ? [options?: ProducerOptions<K, V>]
+  : [options: ProducerOptions<K, V> & KeySerializerNeeded<K> & ValueSerializerNeeded<V>]
+
+/**
+ * The arguments of {@link Kafka.consumer}: the options, which must name a deserializer for a key
+ * or value type other than what the default one gives (`Buffer | null`), and may be left out when
+ * none is needed. So `kafka.consumer<number, number>()` does not compile.
+ */
+export type ConsumerArgs<K, V> = [DefaultConsumerType, DefaultConsumerType] extends [K, V]
+  ? [options?: ConsumerOptions<K, V>]
+  : [options: ConsumerOptions<K, V> & KeyDeserializerNeeded<K> & ValueDeserializerNeeded<V>]
 
 /** Something the root closes when it is closed. */
 interface Closeable {
@@ -79,23 +111,30 @@ export class Kafka {
   }
 
   /**
-   * A producer on this root's shared connections and metadata. The key and value types follow the
-   * serializers given (strings and bytes by default).
+   * A producer on this root's shared connections and metadata. The key and value types are those
+   * of the serializers given (`kafka.producer({ valueSerializer: jsonSerde<Order>() })` sends
+   * `Order | null` values), else strings and bytes ({@link DefaultProducerType}). Types that need
+   * a serializer must come with one: see {@link ProducerArgs}.
    */
-  producer<K = string | Uint8Array | null, V = string | Uint8Array | null>(options: ProducerOptions<K, V> = {}): Producer<K, V> {
+  producer<K = DefaultProducerType, V = DefaultProducerType>(...args: ProducerArgs<K, V>): Producer<K, V> {
     this.#assertOpen()
+    // Only a missing argument means none: a null one is refused by the option checks.
+    const options: ProducerOptions<K, V> = args[0] === undefined ? {} : args[0]
     const producer: Producer<K, V> = new Producer<K, V>(this.#cluster, options, () => this.#children.delete(producer))
     this.#children.add(producer)
     return producer
   }
 
   /**
-   * A consumer on this root's shared connections and metadata. The key and value types follow the
-   * deserializers given (`Buffer | null` by default). With a `groupId` it can `subscribe()` through
-   * the group or `assign()` partitions and commit for the group; without one, `assign()` only.
+   * A consumer on this root's shared connections and metadata. The key and value types are those
+   * of the deserializers given (an async deserializer's resolved type), else `Buffer | null`
+   * ({@link DefaultConsumerType}); a type the default cannot give needs its deserializer (see
+   * {@link ConsumerArgs}). With a `groupId` it can `subscribe()` through the group or `assign()`
+   * partitions and commit for the group; without one, `assign()` only.
    */
-  consumer<K = Buffer | null, V = Buffer | null>(options: ConsumerOptions<K, V> = {}): Consumer<K, V> {
+  consumer<K = DefaultConsumerType, V = DefaultConsumerType>(...args: ConsumerArgs<K, V>): Consumer<K, V> {
     this.#assertOpen()
+    const options: ConsumerOptions<K, V> = args[0] === undefined ? {} : args[0]
     const consumer: Consumer<K, V> = new Consumer<K, V>(this.#cluster, options, () => this.#children.delete(consumer))
     this.#children.add(consumer)
     return consumer

@@ -35,7 +35,8 @@ import { createMembership, type MembershipFactory } from './group-factory.js'
 import { GroupLink, RebalanceHandler } from './group-link.js'
 import type { GroupMetadata, TopicPartition } from './membership.js'
 import { MessageIterator } from './message-iterator.js'
-import { Consumption, MessageSource, messageBuilder } from './message-source.js'
+import { ConsumerMessageBuilder } from './message-builder.js'
+import { Consumption, MessageSource } from './message-source.js'
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options.js'
 import { PositionResolver } from './position-resolver.js'
 import { runLoop } from './run-loop.js'
@@ -91,6 +92,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   constructor(cluster: Cluster, options: ConsumerOptions<K, V>, onClose: () => void, membershipFactory: MembershipFactory = createMembership) {
     this.#cluster = cluster
     this.#options = resolveConsumerOptions(options as ConsumerOptions<never, never>)
+    // Kafka.consumer lets a deserializer be left out only when K (or V) takes `Buffer | null`.
     this.#keyDeserializer = options.keyDeserializer ?? (bufferSerde as unknown as Deserializer<K>)
     this.#valueDeserializer = options.valueDeserializer ?? (bufferSerde as unknown as Deserializer<V>)
     this.#onClose = onClose
@@ -137,7 +139,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       subscriptions: this.#subscriptions,
       buffer: this.#buffer,
       maxRecords: this.#options.maxPollRecords,
-      builder: (state) => messageBuilder(state, this.#keyDeserializer, this.#valueDeserializer),
+      builder: (state) => new ConsumerMessageBuilder(state, this.#keyDeserializer, this.#valueDeserializer),
       onPoll: () => this.#group.polled(),
       pollIntervalMs: Math.min(1_000, Math.max(1, Math.floor(this.#options.maxPollIntervalMs / 3))),
       onPartitionError: (_state, error) => this.#reportError(error),

@@ -5,21 +5,18 @@
  * `SubscriptionState`). While a chunk is being taken or processed its partition is `busy`, so no
  * other worker reads it and per-partition order holds.
  *
- * Records become the application's messages here ({@link messageBuilder}): the key and value
- * deserializers run per record as the application takes records, not in the fetch decode loop,
- * and one that throws fails the partition at that record.
+ * Records become the application's messages as they are taken (`message-builder`). A deserializer
+ * that throws fails the partition at that record; one that returns a promise holds its chunk until
+ * every message of it is complete, so messages are still handed out in offset order and none is
+ * processed (or committed) before it is. A promise that rejects ends the chunk before its record:
+ * the messages before it are handed out, then the partition fails at it, as after a throw.
  *
  * Failures of partitions (reported by the fetcher and the position resolver) wait here until the
  * active consumption picks them up, as Java throws them from the next `poll()`.
  */
 
 import { KafkaError } from '../errors.js'
-import type { DataRecordBatch } from '../protocol/record-batch.js'
-import type { KafkaRecord } from '../protocol/record.js'
-import type { Deserializer } from '../serde/serde.js'
-import type { MessageBuilder } from './completed-fetch.js'
-import type { ConsumerMessage } from './consumer-types.js'
-import { KafkaDeserializationError } from './errors.js'
+import type { ChunkBuilder, FailedMessage } from './message-builder.js'
 import type { FetchBuffer } from './fetch-buffer.js'
 import type { PartitionState, SubscriptionState } from './subscription-state.js'
 
@@ -29,6 +26,11 @@ export interface Chunk<M> {
   /** The partition's generation when taken: if it changed, the chunk is stale. */
   readonly generation: number
   readonly messages: M[]
+  /**
+   * A deserializer's promise rejected for the record right after the last message: once the
+   * chunk is done with, the partition fails there (unless it moved meanwhile).
+   */
+  readonly failure: KafkaError | null
 }
 
 /** The offset fields a message must expose for bookkeeping. */
@@ -70,8 +72,8 @@ export interface MessageSourceDeps<M> {
   readonly subscriptions: SubscriptionState
   readonly buffer: FetchBuffer
   readonly maxRecords: number
-  /** The message builder of a partition (deserializes keys and values). */
-  readonly builder: (state: PartitionState) => MessageBuilder<M>
+  /** The message builder of one take of a partition (deserializes keys and values). */
+  readonly builder: (state: PartitionState) => ChunkBuilder<M>
   /** Runs whenever the application takes records or waits for them (the membership's `polled`). */
   readonly onPoll: () => void
   /** While waiting for data, `onPoll` runs at least this often (ms). */
@@ -131,8 +133,9 @@ export class MessageSource<M extends Positioned> {
   release(chunk: Chunk<M>, handedOut: number): void {
     const { state } = chunk
     state.busy = false
-    if (handedOut < chunk.messages.length && state.generation === chunk.generation) {
-      this.#deps.subscriptions.rewindToProcessed(state)
+    if (state.generation === chunk.generation) {
+      if (handedOut < chunk.messages.length) this.#deps.subscriptions.rewindToProcessed(state)
+      else if (chunk.failure !== null) this.#fail(state, chunk.failure)
     }
     this.#deps.buffer.notify()
   }
@@ -148,10 +151,12 @@ export class MessageSource<M extends Positioned> {
     if (fetch === null) return null
     const generation = state.generation
     const before = fetch.bytesLeft
+    const positionEpoch = state.positionEpoch
     const messages: M[] = []
+    const builder = this.#deps.builder(state)
     let failure: unknown = null
     try {
-      await fetch.take(maxRecords, this.#deps.builder(state), messages)
+      await fetch.take(maxRecords, builder.build, messages)
     } catch (error) {
       failure = error
     }
@@ -162,45 +167,51 @@ export class MessageSource<M extends Positioned> {
     const caughtUp = state.processedOffset === state.position
     buffer.consumed(state, fetch, before)
     subscriptions.advance(state, fetch.nextOffset, fetch.lastEpoch)
-    if (messages.length > 0) return { state, generation, messages }
+    if (messages.length > 0) {
+      if (builder.pending) return this.#settle(state, generation, messages, builder, positionEpoch, caughtUp)
+      return { state, generation, messages, failure: null }
+    }
     if (caughtUp) subscriptions.markProcessed(state, generation, fetch.nextOffset, fetch.lastEpoch)
     if (failure !== null) {
       // Nothing before the failure was left to hand out: the partition stops here.
-      const error = failure instanceof KafkaError ? failure : new KafkaError(String(failure), { cause: failure })
-      subscriptions.fail(state, error)
-      this.#deps.onPartitionError(state, error)
+      this.#fail(state, failure instanceof KafkaError ? failure : new KafkaError(String(failure), { cause: failure }))
     }
     return null
   }
-}
 
-/** The builder of one partition's messages. */
-export function messageBuilder<K, V>(
-  state: PartitionState,
-  keys: Deserializer<K>,
-  values: Deserializer<V>,
-): MessageBuilder<ConsumerMessage<K, V>> {
-  const topic = state.topic
-  const partition = state.partition
-  return (record: KafkaRecord, batch: DataRecordBatch): ConsumerMessage<K, V> => {
-    let key: K
-    let value: V
-    try {
-      key = keys.deserialize(record.key, topic)
-      value = values.deserialize(record.value, topic)
-    } catch (cause) {
-      throw new KafkaDeserializationError(state, record.offset, cause)
-    }
-    return {
-      topic,
-      partition,
-      offset: record.offset,
-      key,
-      value,
-      headers: record.headers,
-      timestamp: Number(record.timestamp),
-      timestampType: batch.timestampType,
-      leaderEpoch: batch.partitionLeaderEpoch >= 0 ? batch.partitionLeaderEpoch : null,
-    }
+  // Some messages are still being deserialized: the chunk waits for them (its partition stays
+  // busy). A sync throw after them is met again by the next take, which starts at that record.
+  async #settle(
+    state: PartitionState,
+    generation: number,
+    messages: M[],
+    builder: ChunkBuilder<M>,
+    positionEpoch: number,
+    caughtUp: boolean,
+  ): Promise<Chunk<M> | null> {
+    const failed = await builder.settle()
+    if (state.generation !== generation) return null
+    if (failed === null) return { state, generation, messages, failure: null }
+    const at = this.#cutAt(state, messages, failed, positionEpoch)
+    if (at > 0) return { state, generation, messages, failure: failed.error }
+    if (caughtUp) this.#deps.subscriptions.markProcessed(state, generation, failed.message.offset, positionEpoch)
+    this.#fail(state, failed.error)
+    return null
+  }
+
+  // The position goes back to the failed record (the take moved it past the whole chunk), and the
+  // chunk ends before it. Returns how many messages are left.
+  #cutAt(state: PartitionState, messages: M[], failed: FailedMessage<M>, positionEpoch: number): number {
+    const at = messages.indexOf(failed.message)
+    messages.length = at
+    const last = messages[at - 1]
+    state.position = failed.message.offset
+    state.positionEpoch = last === undefined ? positionEpoch : (last.leaderEpoch ?? positionEpoch)
+    return at
+  }
+
+  #fail(state: PartitionState, error: KafkaError): void {
+    this.#deps.subscriptions.fail(state, error)
+    this.#deps.onPartitionError(state, error)
   }
 }

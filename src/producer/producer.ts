@@ -13,8 +13,8 @@ import type { Cluster } from '../cluster/cluster.js'
 import type { TopicInfo } from '../cluster/metadata-cache.js'
 import { KafkaError, KafkaRecordError, KafkaStateError } from '../errors.js'
 import { ErrorCode } from '../protocol/error-codes.js'
-import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
-import type { RecordInput } from '../protocol/record.js'
+import type { RecordHeader, RecordInput } from '../protocol/record.js'
+import { isThenable, ProducerSerdeContext } from '../serde/contexts.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
 import { abortable, callSignal, onAbort, throwIfAborted } from '../util/abort.js'
 import { describeValue } from '../util/options.js'
@@ -24,8 +24,10 @@ import { Partitioner, type TopicPartitions } from './partitioner.js'
 import {
   checkPartition,
   checkRecordShape,
+  checkRecordSize,
   checkSerialized,
   recordTimestamp,
+  serializerFailed,
   toRecordHeaders,
   type ProducerHeaders,
   type RecordIndex,
@@ -43,7 +45,7 @@ import {
 import { Sender } from './sender.js'
 import { clusterTransactionIo } from './transaction-io.js'
 import { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset } from './transaction-manager.js'
-import { WaitingSends } from './waiting-sends.js'
+import { WaitingSends, type SerializedRecord } from './waiting-sends.js'
 
 export type { ProducerHeaders }
 export { KafkaProduceBatchError } from './producer-types.js'
@@ -76,6 +78,9 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   readonly #valueSerializer: Serializer<V>
   // Whether the user chose the serializers: then a non-bytes result is the serializer's fault.
   readonly #customSerializers: { readonly key: boolean; readonly value: boolean }
+  // Reused from send to send while serializers answer synchronously (see serde/contexts).
+  #keyContext = new ProducerSerdeContext(true)
+  #valueContext = new ProducerSerdeContext(false)
   readonly #accumulator: Accumulator
   readonly #partitioner: Partitioner
   readonly #identity: ProducerIdentity | null
@@ -97,6 +102,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       retryBackoffMs: cluster.options.retryBackoff.initialMs,
       retryBackoffMaxMs: cluster.options.retryBackoff.maxMs,
     })
+    // Kafka.producer lets a serializer be left out only when K (or V) is strings and bytes.
     this.#keySerializer = options.keySerializer ?? (stringSerde as unknown as Serializer<K>)
     this.#valueSerializer = options.valueSerializer ?? (stringSerde as unknown as Serializer<V>)
     this.#customSerializers = { key: options.keySerializer !== undefined, value: options.valueSerializer !== undefined }
@@ -134,6 +140,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       partitionsOf: (topic) => this.#partitionsOf(topic),
       append: (record, input, partitions, size) => this.#append(record, input, partitions, size),
       assertOpen: () => this.#assertOpen('send'),
+      closed: () => this.#state === 'closed' || this.#cluster.isClosed,
     })
     this.#onClose = onClose
   }
@@ -274,32 +281,46 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     // Everything about the record itself is checked before it may take memory or wait.
     const topic = checkRecordShape(record, index)
     checkPartition(record.partition, index)
-    const rawKey = record.key === undefined ? (null as K) : record.key
-    const key = checkSerialized(
-      this.#serialize(this.#keySerializer, rawKey, topic, 'key'),
-      rawKey,
-      'key',
-      this.#customSerializers.key,
-      record,
-      index,
-    )
-    const value = checkSerialized(
-      this.#serialize(this.#valueSerializer, record.value, topic, 'value'),
-      record.value,
-      'value',
-      this.#customSerializers.value,
-      record,
-      index,
-    )
-    const headers = toRecordHeaders(record.headers, index)
+    // Before the serializers, which see the headers and may add to them.
+    const givenHeaders = toRecordHeaders(record.headers, index)
     const timestamp = recordTimestamp(record.timestamp, index)
-    const size = recordSize(key, value, headers)
-    if (size + RECORD_BATCH_OVERHEAD > this.#options.maxRequestSize || size > this.#options.bufferMemory) {
-      throw new KafkaRecordError(
-        `a record of about ${size} bytes exceeds maxRequestSize (${this.#options.maxRequestSize}) or bufferMemory (${this.#options.bufferMemory})`,
-        { code: ErrorCode.MESSAGE_TOO_LARGE, errorName: 'MESSAGE_TOO_LARGE' },
-      )
+    const rawKey = record.key === undefined ? (null as K) : record.key
+    const keyContext = this.#keyContext.reset(topic, givenHeaders)
+    const keyOut = this.#serialize(this.#keySerializer, rawKey, keyContext, index)
+    let later = isThenable(keyOut)
+    let headers: RecordHeader[] | undefined
+    if (later) {
+      // The pending call keeps its context (and may still add headers through it).
+      this.#keyContext = new ProducerSerdeContext(true)
+      headers = keyContext.headers
+    } else {
+      checkSerialized(keyOut, rawKey, 'key', this.#customSerializers.key, record, index)
+      headers = keyContext.currentHeaders
     }
+    const valueContext = this.#valueContext.reset(topic, headers)
+    let valueOut: unknown
+    try {
+      valueOut = this.#serialize(this.#valueSerializer, record.value, valueContext, index)
+    } catch (error) {
+      if (later) (keyOut as PromiseLike<unknown>).then(undefined, noop)
+      throw error
+    }
+    if (isThenable(valueOut)) {
+      later = true
+      this.#valueContext = new ProducerSerdeContext(false)
+      headers = valueContext.headers
+    } else {
+      headers = valueContext.currentHeaders
+    }
+    if (later) {
+      // An abort from here on is the queue's to report: it rejects the send at once.
+      const serialized = this.#serializedLater(record, index, keyOut, valueOut, headers as RecordHeader[], timestamp)
+      return this.#waiting.enqueueSerializing(topic, record, serialized, signal)
+    }
+    const key = keyOut as Uint8Array | null
+    const value = checkSerialized(valueOut, record.value, 'value', this.#customSerializers.value, record, index)
+    const size = recordSize(key, value, headers)
+    checkRecordSize(size, this.#options.maxRequestSize, this.#options.bufferMemory)
     throwIfAborted(signal)
     const input: RecordInput = { timestamp, key, value, headers }
 
@@ -313,16 +334,37 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     return this.#waiting.enqueue(topic, record, input, size, undefined, signal)
   }
 
-  #serialize<T>(serializer: Serializer<T>, value: T, topic: string, what: string): unknown {
+  #serialize<T>(serializer: Serializer<T>, value: T, context: ProducerSerdeContext, index: RecordIndex): unknown {
     try {
-      return serializer.serialize(value, topic) as unknown
+      return serializer.serialize(value, context) as unknown
     } catch (cause) {
-      throw new KafkaRecordError(`the ${what} serializer failed for topic ${topic}`, {
-        code: -1,
-        errorName: 'SERIALIZATION_ERROR',
-        cause,
-      })
+      throw serializerFailed(context.isKey ? 'key' : 'value', context.topic, index, cause)
     }
+  }
+
+  // A serializer returned a promise: the record is checked and sized once both have answered. It
+  // waits in its topic's queue meanwhile (see WaitingSends), so it keeps its place among the
+  // topic's sends; it takes no memory before then, and none if a serializer fails.
+  async #serializedLater(
+    record: ProducerRecord<K, V>,
+    index: RecordIndex,
+    keyOut: unknown,
+    valueOut: unknown,
+    headers: RecordHeader[],
+    timestamp: bigint,
+  ): Promise<SerializedRecord> {
+    const topic = record.topic
+    const [keyBytes, valueBytes] = await Promise.all([
+      settleSerialized(keyOut, 'key', topic, index),
+      settleSerialized(valueOut, 'value', topic, index),
+    ])
+    const rawKey = record.key === undefined ? null : record.key
+    const key = checkSerialized(keyBytes, rawKey, 'key', this.#customSerializers.key, record, index)
+    const value = checkSerialized(valueBytes, record.value, 'value', this.#customSerializers.value, record, index)
+    const recordHeaders = headers.length === 0 ? undefined : headers
+    const size = recordSize(key, value, recordHeaders)
+    checkRecordSize(size, this.#options.maxRequestSize, this.#options.bufferMemory)
+    return { input: { timestamp, key, value, headers: recordHeaders }, size }
   }
 
   #partitionsOf(topic: string): TopicPartitions | undefined {
@@ -550,5 +592,14 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   #assertOpen(call: string): void {
     if (this.#state === 'closing' || this.#state === 'closed') throw closedError(call, this.#state)
     if (this.#cluster.isClosed) throw closedError(call, 'client-closed')
+  }
+}
+
+// What a serializer's promise resolved to, or its rejection as the record's error.
+async function settleSerialized(out: unknown, field: 'key' | 'value', topic: string, index: RecordIndex): Promise<unknown> {
+  try {
+    return await out
+  } catch (cause) {
+    throw serializerFailed(field, topic, index, cause)
   }
 }

@@ -7,6 +7,8 @@
  */
 
 import { KafkaRecordError } from '../errors.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
 import type { RecordHeader } from '../protocol/record.js'
 import { describeValue } from '../util/options.js'
 
@@ -68,6 +70,28 @@ export function checkSerialized(
       (field === 'value' && original === undefined ? '; use null for a record without a value' : '') +
       unknownFieldsHint(record)
   throw fail(index, field, problem, 'SERIALIZATION_ERROR')
+}
+
+/** A serializer threw, or its promise rejected: that one record fails, for good. */
+export function serializerFailed(field: 'key' | 'value', topic: string, index: RecordIndex, cause: unknown): KafkaRecordError {
+  const where = index < 0 ? '' : `records[${index}]: `
+  return new KafkaRecordError(`${where}the ${field} serializer failed for topic ${topic}`, {
+    code: -1,
+    errorName: 'SERIALIZATION_ERROR',
+    cause,
+    field,
+    ...(index < 0 ? {} : { recordIndex: index }),
+  })
+}
+
+/** Checks a serialized record's size against the largest request and the buffer memory. */
+export function checkRecordSize(size: number, maxRequestSize: number, bufferMemory: number): void {
+  if (size + RECORD_BATCH_OVERHEAD > maxRequestSize || size > bufferMemory) {
+    throw new KafkaRecordError(
+      `a record of about ${size} bytes exceeds maxRequestSize (${maxRequestSize}) or bufferMemory (${bufferMemory})`,
+      { code: ErrorCode.MESSAGE_TOO_LARGE, errorName: 'MESSAGE_TOO_LARGE' },
+    )
+  }
 }
 
 /** Checks an explicit partition's type; whether the topic has it is known only with its metadata. */

@@ -4,6 +4,12 @@
  * later sends to the topic line up behind them until the queue is empty again. Java's
  * `waitOnMetadata` and `BufferPool.allocate`, both bounded by `maxBlockMs`.
  *
+ * A send whose serializer returned a promise waits here too, from the moment of `send`: its size
+ * is known only once it is serialized, and the sends behind it to the topic must not overtake it
+ * (their partition may be its partition). It asks for memory only once serialized, so a serializer
+ * that fails never touches the memory accounting. The time spent serializing does not count
+ * against `maxBlockMs`, as in Java, where the serializer runs before the blocking starts.
+ *
  * A waiting send whose signal aborts leaves its queue: it is never appended, memory it was given
  * is released, and once no send of a topic waits any more the metadata lookup stops too.
  */
@@ -18,11 +24,20 @@ import type { TopicPartitions } from './partitioner.js'
 import type { RecordMetadata } from './producer-batch.js'
 import type { ProducerRecord } from './producer-types.js'
 
-/** A send waiting for its topic's metadata or for buffer memory. */
-interface WaitingSend<K, V> {
-  readonly record: ProducerRecord<K, V>
+/** A record once its serializers' promises resolved: what to append, and its size. */
+export interface SerializedRecord {
   readonly input: RecordInput
   readonly size: number
+}
+
+/** A send waiting for its serializers, its topic's metadata or buffer memory. */
+interface WaitingSend<K, V> {
+  readonly record: ProducerRecord<K, V>
+  /** Filled in once `serialized` resolves. */
+  input: RecordInput
+  size: number
+  /** The serializers' result still to come, or undefined when serialized already. */
+  readonly serialized: Promise<SerializedRecord> | undefined
   /** Memory already asked for on the fast path, or undefined to ask when its turn comes. */
   readonly reserved: Promise<void> | undefined
   readonly signal: AbortSignal | undefined
@@ -50,11 +65,15 @@ export interface WaitingSendsDeps<K, V> {
   readonly append: (record: ProducerRecord<K, V>, input: RecordInput, partitions: TopicPartitions, size: number) => Promise<RecordMetadata>
   /** Throws once the producer may not send any more. */
   readonly assertOpen: () => void
+  /** True once the producer is closed: a send serialized after that is not appended. */
+  readonly closed: () => boolean
 }
 
 // Marks a queue slot already handled, so the queue does not keep the record alive.
 const DONE = Object.freeze({})
 const noop = (): void => {}
+// The input of a send still being serialized.
+const UNSERIALIZED: RecordInput = Object.freeze({ timestamp: 0n, key: null, value: null, headers: undefined })
 
 export class WaitingSends<K, V> {
   readonly #d: WaitingSendsDeps<K, V>
@@ -90,6 +109,33 @@ export class WaitingSends<K, V> {
     reserved: Promise<void> | undefined,
     signal: AbortSignal | undefined,
   ): Promise<RecordMetadata> {
+    return this.#push(topic, record, input, size, undefined, reserved, signal)
+  }
+
+  /**
+   * Queues a send whose serializers have not answered yet: it is appended in its turn once
+   * `serialized` resolves, and fails with its rejection (the caller makes that a KafkaRecordError).
+   */
+  enqueueSerializing(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    serialized: Promise<SerializedRecord>,
+    signal: AbortSignal | undefined,
+  ): Promise<RecordMetadata> {
+    // Its turn may never come (aborted, the queue failed): the rejection is reported through the send.
+    serialized.catch(noop)
+    return this.#push(topic, record, UNSERIALIZED, 0, serialized, undefined, signal)
+  }
+
+  #push(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    input: RecordInput,
+    size: number,
+    serialized: Promise<SerializedRecord> | undefined,
+    reserved: Promise<void> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<RecordMetadata> {
     return new Promise<RecordMetadata>((resolve, reject) => {
       let queue = this.#queues.get(topic)
       if (queue === undefined) {
@@ -100,7 +146,18 @@ export class WaitingSends<K, V> {
         this.#drains.add(drained)
         void drained.finally(() => this.#drains.delete(drained))
       }
-      const w: WaitingSend<K, V> = { record, input, size, reserved, signal, resolve, reject, aborted: false, release: noop }
+      const w: WaitingSend<K, V> = {
+        record,
+        input,
+        size,
+        serialized,
+        reserved,
+        signal,
+        resolve,
+        reject,
+        aborted: false,
+        release: noop,
+      }
       queue.sends.push(w)
       queue.live++
       if (signal !== undefined) {
@@ -131,6 +188,7 @@ export class WaitingSends<K, V> {
           w.reserved?.then(() => accumulator.release(w.size), noop)
           continue
         }
+        if (w.serialized !== undefined && !(await this.#serialized(queue, w))) continue
         try {
           const reserved = w.reserved ?? accumulator.reserve(w.size, maxBlockMs, w.signal)
           if (reserved !== undefined) await reserved
@@ -161,6 +219,28 @@ export class WaitingSends<K, V> {
     } finally {
       this.#queues.delete(topic)
     }
+  }
+
+  // Waits for a send's serializers; false when it is not to be appended (failed, aborted meanwhile,
+  // or the producer closed).
+  async #serialized(queue: TopicQueue<K, V>, w: WaitingSend<K, V>): Promise<boolean> {
+    let serialized: SerializedRecord
+    try {
+      serialized = await (w.serialized as Promise<SerializedRecord>)
+    } catch (error) {
+      this.#settle(queue, w)
+      w.reject(error)
+      return false
+    }
+    if (w.aborted) return false
+    if (this.#d.closed()) {
+      this.#settle(queue, w)
+      w.reject(new KafkaStateError('the producer was closed before this record was sent'))
+      return false
+    }
+    w.input = serialized.input
+    w.size = serialized.size
+    return true
   }
 
   // The send leaves the queue for good: its signal no longer matters.
