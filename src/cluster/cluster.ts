@@ -76,6 +76,18 @@ export interface SendToOptions {
   onConnection?: (connection: Connection) => void
 }
 
+/**
+ * Builds a request for the version negotiated with the broker: async when it must be (record
+ * batches are compressed), null when there turned out to be nothing to send.
+ */
+export type RequestBuild<Req> = (version: number) => Req | null | PromiseLike<Req | null>
+
+/** A request {@link Cluster.pipelineTo} queued on its connection. */
+export interface PipelinedRequest<Res> {
+  /** The broker's answer, or the failure of the connection or of its decoding. */
+  readonly response: Promise<Res>
+}
+
 function pickAtRandom<T>(list: readonly T[]): T {
   return list[Math.floor(Math.random() * list.length)] as T
 }
@@ -227,9 +239,7 @@ export class Cluster {
     options: SendToOptions = {},
   ): Promise<Res> {
     try {
-      const connection = await this.connectionTo(target, options.purpose)
-      options.onConnection?.(connection)
-      const version = this.#cappedVersion(connection, api, options.maxVersion)
+      const { connection, version } = await this.#ready(target, api, options)
       return await sendRequest(connection, api, version, build(version), {
         clientId: this.options.clientId,
         timeoutMs: options.timeoutMs,
@@ -241,24 +251,71 @@ export class Cluster {
   }
 
   /**
-   * Like {@link sendTo} for a request the broker does not answer (Produce with acks=0): resolves
-   * once the request is written.
+   * {@link sendTo} for a caller that keeps several requests to one broker in flight in an order of
+   * its own (the producer's Produce requests): resolves as soon as the request is queued on the
+   * connection, before its answer, so the caller can build the next one behind it. `build` may be
+   * async (record batches are compressed) and may return null when it found nothing to send after
+   * all; the call then resolves null. The answer fails, and refreshes the metadata, as sendTo does.
    */
-  async sendOneWayTo<Req, Res>(
+  async pipelineTo<Req, Res>(
     target: BrokerTarget,
     api: ApiDescriptor<Req, Res>,
-    build: (version: number) => Req,
-    options: Omit<SendToOptions, 'timeoutMs'> = {},
-  ): Promise<void> {
+    build: RequestBuild<Req>,
+    options: SendToOptions = {},
+  ): Promise<PipelinedRequest<Res> | null> {
+    let response: Promise<Res>
     try {
-      const connection = await this.connectionTo(target, options.purpose)
-      options.onConnection?.(connection)
-      const version = this.#cappedVersion(connection, api, options.maxVersion)
-      await sendOneWay(connection, api, version, build(version), { clientId: this.options.clientId })
+      const { connection, version } = await this.#ready(target, api, options)
+      const body = await build(version)
+      if (body === null) return null
+      // Queued on the connection before this returns: the connection is open, so nothing between
+      // here and the write yields to a request built after this one.
+      response = sendRequest(connection, api, version, body, {
+        clientId: this.options.clientId,
+        timeoutMs: options.timeoutMs,
+      })
     } catch (error) {
       this.#afterSendFailure(target, error)
       throw error
     }
+    return {
+      response: response.catch((error: unknown) => {
+        this.#afterSendFailure(target, error)
+        throw error
+      }),
+    }
+  }
+
+  /**
+   * Like {@link pipelineTo} for a request the broker does not answer (Produce with acks=0): resolves
+   * true once the request is written, false when `build` found nothing to send.
+   */
+  async sendOneWayTo<Req, Res>(
+    target: BrokerTarget,
+    api: ApiDescriptor<Req, Res>,
+    build: RequestBuild<Req>,
+    options: Omit<SendToOptions, 'timeoutMs'> = {},
+  ): Promise<boolean> {
+    try {
+      const { connection, version } = await this.#ready(target, api, options)
+      const body = await build(version)
+      if (body === null) return false
+      await sendOneWay(connection, api, version, body, { clientId: this.options.clientId })
+      return true
+    } catch (error) {
+      this.#afterSendFailure(target, error)
+      throw error
+    }
+  }
+
+  async #ready<Req, Res>(
+    target: BrokerTarget,
+    api: ApiDescriptor<Req, Res>,
+    options: SendToOptions,
+  ): Promise<{ connection: Connection; version: number }> {
+    const connection = await this.connectionTo(target, options.purpose)
+    options.onConnection?.(connection)
+    return { connection, version: this.#cappedVersion(connection, api, options.maxVersion) }
   }
 
   #cappedVersion<Req, Res>(connection: Connection, api: ApiDescriptor<Req, Res>, maxVersion: number | undefined): number {
@@ -278,11 +335,6 @@ export class Cluster {
     if (target === 'any' || this.#closed) return
     if (!isWireFailure(error)) return
     if (this.#refreshing === undefined) this.refreshMetadata().catch(() => {})
-  }
-
-  /** The version of `api` negotiated on a connection. */
-  versionOn<Req, Res>(connection: Connection, api: ApiDescriptor<Req, Res>): number {
-    return this.#versionFor(connection, api)
   }
 
   #versionFor<Req, Res>(connection: Connection, api: ApiDescriptor<Req, Res>): number {

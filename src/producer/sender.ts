@@ -23,10 +23,8 @@
 import { partitionKey } from '../common/topic-partition.js'
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, KafkaError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
-import type { Connection } from '../network/connection.js'
-import { sendOneWay, sendRequest } from '../network/send-request.js'
 import { ErrorCode, errorCodeInfo } from '../protocol/error-codes.js'
-import { produceApi, type ProduceResponse, type ProduceResponsePartitionProduceResponse } from '../protocol/messages/produce.js'
+import { produceApi, type ProduceRequest, type ProduceResponse, type ProduceResponsePartitionProduceResponse } from '../protocol/messages/produce.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { backoffMs } from '../util/backoff.js'
 import { recordSize, type Accumulator, type PartitionQueue } from './accumulator.js'
@@ -225,28 +223,76 @@ export class Sender {
     }
   }
 
+  // One Produce request to `node`, through the cluster's door. The batches are taken off their
+  // queues only once the connection is ready (inside the build), so a broker that cannot be
+  // reached strands none of them; the request counts as in flight from then on, and the next one
+  // to this broker is built only once this one is queued on the connection, in drain order.
   async #sendTo(node: number): Promise<void> {
+    const { cluster, options } = this.#deps
     this.#building.add(node)
     let drained: Drained[] = []
-    try {
-      const connection = await this.#deps.cluster.connectionTo({ nodeId: node }, 'produce')
+    let counted = false
+    let version = -1
+    const build = (v: number): Promise<ProduceRequest> | null => {
+      version = v
       drained = this.#drain(node, Date.now())
-      if (drained.length === 0) return
-      await this.#send(node, connection, drained)
+      if (drained.length === 0) return null
+      if (options.acks !== 0) {
+        this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1)
+        counted = true
+      }
+      return this.#produceRequest(drained, v)
+    }
+    const sendOptions = {
+      purpose: 'produce' as const,
+      maxVersion: this.#deps.transactions?.maxProduceVersion,
+      // The client gives up when the broker's own ack timeout (the same requestTimeoutMs) runs out,
+      // as Java's Sender does: a response lost on the way (a silent connection) is retried after
+      // one request timeout, not later.
+      timeoutMs: options.requestTimeoutMs,
+    }
+    try {
+      if (options.acks === 0) {
+        if (await cluster.sendOneWayTo({ nodeId: node }, produceApi, build, sendOptions)) {
+          for (const d of drained) this.#onBatchDone(d.queue, d.batch, -1n, -1n)
+        }
+        return
+      }
+      const pipelined = await cluster.pipelineTo({ nodeId: node }, produceApi, build, sendOptions)
+      if (pipelined === null) return
+      // Not awaited: the next request to this broker may be built while this one is answered.
+      const sent = drained
+      pipelined.response
+        .then(
+          (response) => this.#onResponse(sent, response, version),
+          (error: unknown) => this.#onRequestError(sent, error),
+        )
+        .finally(() => this.#answered(node))
     } catch (error) {
-      const e = error instanceof KafkaError ? error : new KafkaStateError(String(error), { cause: error })
+      if (counted) this.#answered(node)
       if (drained.length === 0) {
         // Could not even reach the broker: leave its partitions alone for a while and look again
         // at the metadata, which may name a new leader.
-        this.#nodeRetryAt.set(node, Date.now() + this.#deps.options.retryBackoffMs)
+        this.#nodeRetryAt.set(node, Date.now() + options.retryBackoffMs)
         this.#metadataRefreshWanted = true
       } else {
-        for (const d of drained) this.#onBatchError(d.queue, d.batch, e, true)
+        this.#onRequestError(drained, error)
       }
     } finally {
       this.#building.delete(node)
       this.wake()
     }
+  }
+
+  #answered(node: number): void {
+    this.#inFlight.set(node, (this.#inFlight.get(node) ?? 1) - 1)
+    this.wake()
+  }
+
+  // The request failed as a whole (encoding, the connection, the timeout): the broker may hold it.
+  #onRequestError(drained: readonly Drained[], error: unknown): void {
+    const e = error instanceof KafkaError ? error : new KafkaStateError(String(error), { cause: error })
+    for (const d of drained) this.#onBatchError(d.queue, d.batch, e, true)
   }
 
   // Picks one batch per partition led by `node`, up to maxRequestSize, and marks them in flight.
@@ -334,12 +380,8 @@ export class Sender {
     this.#rewind(q)
   }
 
-  async #send(node: number, connection: Connection, drained: Drained[]): Promise<void> {
+  async #produceRequest(drained: readonly Drained[], version: number): Promise<ProduceRequest> {
     const { cluster, options, identity } = this.#deps
-    const version = Math.min(
-      cluster.versionOn(connection, produceApi),
-      this.#deps.transactions?.maxProduceVersion ?? Number.POSITIVE_INFINITY,
-    )
     const encoded = await Promise.all(drained.map((d) => d.batch.encode(options.compressionType)))
     const byTopic = new Map<string, Array<{ index: number; records: Uint8Array }>>()
     drained.forEach((d, i) => {
@@ -350,7 +392,7 @@ export class Sender {
       }
       list.push({ index: d.batch.partition, records: encoded[i] as Buffer })
     })
-    const request = produceApi.createRequest({
+    return produceApi.createRequest({
       transactionalId: identity?.transactionalId ?? null,
       acks: options.acks,
       timeoutMs: options.requestTimeoutMs,
@@ -360,35 +402,9 @@ export class Sender {
         partitionData,
       })),
     })
-    const clientId = cluster.options.clientId
-    if (options.acks === 0) {
-      await sendOneWay(connection, produceApi, version, request, { clientId })
-      for (const d of drained) this.#onBatchDone(d.queue, d.batch, -1n, -1n)
-      return
-    }
-    this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1)
-    // Not awaited: the next request to this broker may be built while this one is answered.
-    // The client gives up when the broker's own ack timeout (the same requestTimeoutMs) runs out,
-    // as Java's Sender does: a response lost on the way (a silent connection) is retried after one
-    // request timeout, not later.
-    sendRequest(connection, produceApi, version, request, {
-      clientId,
-      timeoutMs: options.requestTimeoutMs,
-    })
-      .then(
-        (response) => this.#onResponse(drained, response, version),
-        (error: unknown) => {
-          const e = error instanceof KafkaError ? error : new KafkaStateError(String(error), { cause: error })
-          for (const d of drained) this.#onBatchError(d.queue, d.batch, e, true)
-        },
-      )
-      .finally(() => {
-        this.#inFlight.set(node, (this.#inFlight.get(node) ?? 1) - 1)
-        this.wake()
-      })
   }
 
-  #onResponse(drained: Drained[], response: ProduceResponse, version: number): void {
+  #onResponse(drained: readonly Drained[], response: ProduceResponse, version: number): void {
     const results = new Map<string, ProduceResponsePartitionProduceResponse>()
     const topicNames = new Map<string, string>()
     if (version >= 13) {

@@ -131,4 +131,52 @@ describe('Cluster routing around unreachable brokers', () => {
     await c.sendOneWayTo('any', metadataApi, emptyMetadataRequest, { maxVersion: 4 })
     await vi.waitFor(() => expect(seen[2]).toEqual({ api: metadataApi.name, version: 4 }), { timeout: 2_000 })
   })
+
+  it('pipelines: resolves once a request is queued, before its answer, with an async build or none to send', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let answered = 0
+    const broker = await startFakeBroker(async ({ api }) => {
+      if (api !== metadataApi) return undefined
+      // The first answer waits until the second request arrived: both are in flight on one connection.
+      if (++answered === 1) await held
+      return metadataNaming(1, [])
+    })
+    brokers.push(broker)
+    const c = cluster({ brokers: [broker.address] })
+    const built: number[] = []
+    const build = async (version: number) => {
+      built.push(version)
+      await new Promise((resolve) => setImmediate(resolve))
+      return emptyMetadataRequest()
+    }
+    const first = await c.pipelineTo('any', metadataApi, build, { maxVersion: 9 })
+    const second = await c.pipelineTo('any', metadataApi, build)
+    expect(first).not.toBeNull()
+    expect(second).not.toBeNull()
+    const answers = Promise.all([first?.response, second?.response])
+    answers.catch(() => {})
+    await vi.waitFor(() => expect(broker.counts.get(metadataApi.name)).toBe(2), { timeout: 1_500 })
+    expect(answered).toBe(1)
+    release()
+    await answers
+    expect(built).toEqual([9, metadataApi.maxVersion])
+
+    expect(await c.pipelineTo('any', metadataApi, () => null)).toBeNull()
+    expect(await c.sendOneWayTo('any', metadataApi, () => Promise.resolve(null))).toBe(false)
+    expect(broker.counts.get(metadataApi.name)).toBe(2)
+  })
+
+  it('refreshes metadata when the connection of a pipelined request is lost before its answer', async () => {
+    const broker = await startFakeBroker(() => undefined)
+    brokers.push(broker)
+    const c = cluster({ brokers: [broker.address], requestTimeoutMs: 200 })
+    c.applyMetadata(metadataNaming(1, [broker.port]), [])
+    const refresh = vi.spyOn(c, 'refreshMetadata')
+    const pipelined = await c.pipelineTo({ nodeId: 1 }, metadataApi, emptyMetadataRequest)
+    expect(refresh).not.toHaveBeenCalled()
+    // The broker never answers: the request times out, the connection closes, the metadata is asked again.
+    await expect(pipelined?.response).rejects.toThrow(/no response within 200 ms/)
+    expect(refresh).toHaveBeenCalledTimes(1)
+  })
 })
