@@ -12,6 +12,7 @@
  * the right size, so a batch costs a single allocation however many records it holds.
  */
 
+import { bufferView } from './buffer-view.js'
 import { KafkaProtocolError } from '../errors.js'
 
 /** One record header. Keys are UTF-8 strings; values are bytes or null. */
@@ -29,7 +30,9 @@ export interface KafkaRecord {
   readonly offset: bigint
   /** Milliseconds since the epoch: CreateTime as the producer set it, or the broker's LogAppendTime. */
   readonly timestamp: bigint
+  /** A view of the fetched bytes (decoded records carry `Buffer`s sharing the batch's memory). */
   readonly key: Uint8Array | null
+  /** As `key`. */
   readonly value: Uint8Array | null
   readonly headers: readonly RecordHeader[]
 }
@@ -272,13 +275,13 @@ class RecordCursor {
   }
 
   /**
-   * A length-prefixed byte field as a view; -1 is null. A plain Uint8Array view costs less than
-   * half of `Buffer#subarray` (measured), and a consumer makes two per record.
+   * A length-prefixed byte field as a view (a `Buffer` sharing the batch's memory); -1 is null.
+   * See buffer-view.ts for why it is not made with `Buffer#subarray`: a consumer makes two per record.
    */
   nullableBytes(what: string): Uint8Array | null {
     const n = this.#length(what)
     if (n < 0) return null
-    const v = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.pos, n)
+    const v = bufferView(this.buf.buffer, this.buf.byteOffset + this.pos, n)
     this.pos += n
     return v
   }
