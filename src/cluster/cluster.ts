@@ -74,6 +74,11 @@ export interface SendToOptions {
    * in flight on it).
    */
   onConnection?: (connection: Connection) => void
+  /**
+   * Byte fields of at least this many bytes (record batches) go to the socket from their own
+   * buffers, not copied into the request frame; the caller leaves them unchanged until written.
+   */
+  referenceFrom?: number
 }
 
 /**
@@ -273,6 +278,7 @@ export class Cluster {
       response = sendRequest(connection, api, version, body, {
         clientId: this.options.clientId,
         timeoutMs: options.timeoutMs,
+        referenceFrom: options.referenceFrom,
       })
     } catch (error) {
       this.#afterSendFailure(target, error)
@@ -300,7 +306,7 @@ export class Cluster {
       const { connection, version } = await this.#ready(target, api, options)
       const body = await build(version)
       if (body === null) return false
-      await sendOneWay(connection, api, version, body, { clientId: this.options.clientId })
+      await sendOneWay(connection, api, version, body, { clientId: this.options.clientId, referenceFrom: options.referenceFrom })
       return true
     } catch (error) {
       this.#afterSendFailure(target, error)

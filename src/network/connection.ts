@@ -17,6 +17,9 @@ import {
 } from '../errors.js'
 import { FrameDecoder } from './frame-decoder.js'
 
+/** A request frame: one buffer, or chunks written in order as one. */
+export type RequestFrame = Uint8Array | readonly Uint8Array[]
+
 /** Opens the byte stream to a broker. The security issue plugs TLS in here. */
 export type SocketFactory = (host: string, port: number) => Socket
 
@@ -189,13 +192,14 @@ export class Connection {
 
   /**
    * Sends one request. `encode` receives the correlation id to put in the header and returns the
-   * whole frame including its size prefix. Resolves with the response frame (header + body), or with
+   * whole frame including its size prefix, in one buffer or as chunks written together (a request
+   * that keeps its record batches in their own buffers); chunks must not change until written. Resolves with the response frame (header + body), or with
    * `null` when no response is expected.
    *
    * A timed-out request closes the connection and fails every request in flight on it: Kafka cannot
    * cancel a request, so the outcome of all of them is unknown.
    */
-  async request(encode: (correlationId: number) => Buffer, options: RequestOptions = {}): Promise<Buffer | null> {
+  async request(encode: (correlationId: number) => RequestFrame, options: RequestOptions = {}): Promise<Buffer | null> {
     if (this.#state !== 'open') await this.connect()
     if (this.#exclusive !== undefined && options.exclusive !== true) {
       while (this.#exclusive !== undefined) await this.#exclusive
@@ -234,11 +238,22 @@ export class Connection {
     return response
   }
 
-  #write(socket: Socket, frame: Buffer): Promise<void> {
+  #write(socket: Socket, frame: RequestFrame): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const flushed = socket.write(frame, (error) => {
+      const done = (error: Error | null | undefined): void => {
         if (error) reject(new KafkaNetworkError(`write to ${this.address} failed`, { broker: this.address, cause: error }))
-      })
+      }
+      let flushed: boolean
+      if (frame instanceof Uint8Array) {
+        flushed = socket.write(frame, done)
+      } else {
+        // Corked, the chunks leave in one writev call.
+        socket.cork()
+        const last = frame.length - 1
+        for (let i = 0; i < last; i++) socket.write(frame[i] as Uint8Array)
+        flushed = socket.write(frame[last] ?? new Uint8Array(0), done)
+        socket.uncork()
+      }
       if (flushed) resolve()
       else socket.once('drain', () => resolve())
     })

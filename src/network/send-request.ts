@@ -5,13 +5,18 @@
 
 import { KafkaConfigError, KafkaError } from '../errors.js'
 import type { ApiDescriptor } from '../protocol/api.js'
-import { decodeResponseFrame, encodeRequestFrame } from '../protocol/header.js'
-import type { Connection } from './connection.js'
+import { decodeResponseFrame, encodeRequestFrame, encodeRequestFrameChunks } from '../protocol/header.js'
+import type { Connection, RequestFrame } from './connection.js'
 
 export interface SendOptions {
   clientId: string | null
   /** Overrides the connection's request timeout. */
   timeoutMs?: number
+  /**
+   * Byte fields of at least this many bytes (record batches) are written from their own buffers
+   * instead of being copied into the frame; they must not change until the request is written.
+   */
+  referenceFrom?: number
 }
 
 /** Sends `body` as `api` at `version` and returns the decoded response. */
@@ -23,7 +28,7 @@ export async function sendRequest<Req, Res>(
   options: SendOptions,
 ): Promise<Res> {
   const frame = await connection.request(
-    (correlationId) => encode(api, version, correlationId, options.clientId, body),
+    (correlationId) => encode(api, version, correlationId, body, options),
     { timeoutMs: options.timeoutMs },
   )
   // Only requests sent with expectResponse=false resolve to null.
@@ -39,7 +44,7 @@ export async function sendOneWay<Req, Res>(
   options: SendOptions,
 ): Promise<void> {
   await connection.request(
-    (correlationId) => encode(api, version, correlationId, options.clientId, body),
+    (correlationId) => encode(api, version, correlationId, body, options),
     { expectResponse: false },
   )
 }
@@ -51,11 +56,14 @@ function encode<Req, Res>(
   api: ApiDescriptor<Req, Res>,
   version: number,
   correlationId: number,
-  clientId: string | null,
   body: Req,
-): Buffer {
+  options: SendOptions,
+): RequestFrame {
   try {
-    return encodeRequestFrame(api, version, correlationId, clientId, body)
+    if (options.referenceFrom !== undefined) {
+      return encodeRequestFrameChunks(api, version, correlationId, options.clientId, body, options.referenceFrom)
+    }
+    return encodeRequestFrame(api, version, correlationId, options.clientId, body)
   } catch (error) {
     if (error instanceof KafkaError) throw error
     const reason = error instanceof Error ? error.message : String(error)

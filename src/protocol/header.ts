@@ -75,13 +75,39 @@ export function encodeRequestFrame<Req, Res>(
   clientId: string | null,
   body: Req,
 ): Buffer {
-  const w = new Writer(INITIAL_FRAME_CAPACITY)
+  return writeRequestFrame(new Writer(INITIAL_FRAME_CAPACITY), api, version, correlationId, clientId, body).finish()
+}
+
+/**
+ * {@link encodeRequestFrame} as chunks to write in order, with byte fields of at least
+ * `referenceFrom` bytes (record batches) left in their own buffers rather than copied: the caller
+ * keeps those unchanged until the chunks are written.
+ */
+export function encodeRequestFrameChunks<Req, Res>(
+  api: ApiDescriptor<Req, Res>,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: Req,
+  referenceFrom: number,
+): Uint8Array[] {
+  const w = new Writer(INITIAL_FRAME_CAPACITY, { referenceFrom })
+  return writeRequestFrame(w, api, version, correlationId, clientId, body).finishChunks()
+}
+
+function writeRequestFrame<Req, Res>(
+  w: Writer,
+  api: ApiDescriptor<Req, Res>,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: Req,
+): Writer {
   const sizeAt = w.reserveInt32()
   w.int16(api.key).int16(version).int32(correlationId).nullableString(clientId)
   if (api.requestHeaderVersion(version) >= 2) w.uint8(0)
   api.encodeRequest(w, body, version)
-  w.setInt32(sizeAt, w.length - 4)
-  return w.finish()
+  return w.setInt32(sizeAt, w.length - 4)
 }
 
 /** A decoded response frame. */

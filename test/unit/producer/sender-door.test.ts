@@ -106,4 +106,17 @@ describe('sender through the cluster door', () => {
     expect(metadata.map((m) => m.offset)).toEqual([0n, 1n, 2n, 3n, 4n, 5n])
     expect(b.requests).toEqual(values.map((v) => [v]))
   })
+
+  it('writes batches large enough to go by reference intact, with and without acks', async () => {
+    const b = await logBroker()
+    const kafka = kafkaFor(b)
+    // Ten 1 KiB values make one batch of about 10 KiB, written from its own buffer.
+    const values = Array.from({ length: 10 }, (_, i) => `${i}`.padEnd(1024, 'x'))
+    const acked = kafka.producer({ acks: 1, enableIdempotence: false, lingerMs: 20 })
+    await Promise.all(values.map((value) => acked.send({ topic: 't', partition: 0, value })))
+    const oneWay = kafka.producer({ acks: 0, enableIdempotence: false, lingerMs: 20 })
+    await Promise.all(values.map((value) => oneWay.send({ topic: 't', partition: 0, value })))
+    await waitFor(() => b.requests.length === 2, { intervalMs: 2, timeoutMs: 5_000 })
+    expect(b.requests).toEqual([values, values])
+  })
 })
