@@ -15,7 +15,8 @@
  *   broker answers one connection's requests in order, so a heartbeat would queue behind the parked
  *   request, time out and take the connection (and the parked request) down with it; a member
  *   awaiting join or sync needs no heartbeat to keep its session. REBALANCE_IN_PROGRESS asks for a
- *   re-join; ILLEGAL_GENERATION,
+ *   re-join, unless a JoinGroup went out after that heartbeat (the join is already part of the
+ *   rebalance); ILLEGAL_GENERATION,
  *   UNKNOWN_MEMBER_ID and FENCED_INSTANCE_ID only count when the generation the heartbeat carried
  *   is still the current one, so a late answer cannot reset a newer generation.
  *
@@ -97,6 +98,11 @@ export class ClassicMembership implements GroupMembership {
   #stopMetadataFeed: (() => void) | undefined
 
   #lastHeartbeatOk = 0
+  /**
+   * JoinGroup requests sent so far. A heartbeat answer that reports a rebalance is stale once a
+   * JoinGroup went out after its heartbeat: that join takes part in the rebalance.
+   */
+  #joinsSent = 0
   #closing = false
   #closed: Promise<never>
   #close: () => void = () => {}
@@ -187,8 +193,9 @@ export class ClassicMembership implements GroupMembership {
     const current = generationId === undefined || generationId === this.#generationId
     switch (errorCode) {
       case ErrorCode.REBALANCE_IN_PROGRESS:
-        // Mid-rebalance already: the join under way is the re-join.
-        if (this.#phase === 'stable') this.#requestRejoin('a commit found a rebalance in progress')
+        // Mid-rebalance already: the join under way is the re-join. A commit of an older
+        // generation reports the rebalance that made the current one.
+        if (this.#phase === 'stable' && current) this.#requestRejoin('a commit found a rebalance in progress')
         break
       case ErrorCode.ILLEGAL_GENERATION:
         if (current) this.#resetGeneration(false, 'a commit carried an old generation')
@@ -254,6 +261,7 @@ export class ClassicMembership implements GroupMembership {
       const reason = this.#rejoinReason ?? 'rejoining'
       this.#rejoinReason = null
       this.#phase = 'joining'
+      this.#joinsSent++
 
       const join = await this.#race(
         sendJoinGroup(
@@ -451,15 +459,19 @@ export class ClassicMembership implements GroupMembership {
         continue
       }
       const identity = this.#identity()
+      const joinsSent = this.#joinsSent
       const sentAt = Date.now()
       let ok = true
       let coordinatorLost = false
       try {
         const code = await sendHeartbeat(this.#link, identity)
         if (this.#closing) return
-        ok = code === ErrorCode.NONE
+        // A rebalance under way is no heartbeat failure: the member stays in the group and the next
+        // heartbeat is due after the interval, as Java's heartbeat thread counts it. Retrying sooner
+        // only puts heartbeats in flight while the JoinGroup goes out.
+        ok = code === ErrorCode.NONE || code === ErrorCode.REBALANCE_IN_PROGRESS
         coordinatorLost = code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE
-        this.#heartbeatAnswered(code, identity)
+        this.#heartbeatAnswered(code, identity, joinsSent)
       } catch {
         if (this.#ctx.cluster.isClosed) return
         ok = false // the link forgot the coordinator; the next heartbeat looks it up again
@@ -483,7 +495,8 @@ export class ClassicMembership implements GroupMembership {
     return this.#phase === 'stable' && this.#generationId !== NO_GENERATION
   }
 
-  #heartbeatAnswered(code: number, sent: MemberIdentity): void {
+  /** `joinsSent`: how many JoinGroups had gone out when the heartbeat was sent. */
+  #heartbeatAnswered(code: number, sent: MemberIdentity, joinsSent: number): void {
     const sameGeneration = sent.generationId === this.#generationId && sent.memberId === this.#memberId
     switch (code) {
       case ErrorCode.NONE:
@@ -492,8 +505,11 @@ export class ClassicMembership implements GroupMembership {
       case ErrorCode.REBALANCE_IN_PROGRESS:
         this.#lastHeartbeatOk = Date.now()
         // Heartbeats go on until JoinGroup goes out, so the session stays alive while partitions
-        // are revoked. Whatever the phase, the coordinator wants this member to join: a rebalance
-        // under way joins anyway, one that is not must start.
+        // are revoked. The coordinator answered our requests in order: when a JoinGroup went out
+        // after this heartbeat, that join is part of the rebalance reported here, and asking for
+        // another would start a second rebalance as soon as this one completes (Java likewise
+        // ignores the error unless the member is stable). Otherwise the member must join.
+        if (joinsSent !== this.#joinsSent) return
         this.#requestRejoin('the coordinator started a rebalance')
         return
       case ErrorCode.ILLEGAL_GENERATION:

@@ -169,6 +169,81 @@ describe('classic membership', () => {
     expect(cluster.sent('JoinGroup').at(-1)?.memberId).toBe('me') // ILLEGAL_GENERATION keeps the member id
   })
 
+  it('a REBALANCE_IN_PROGRESS answer to a heartbeat sent before its JoinGroup starts no second rebalance', async () => {
+    const { cluster, log, membership, script } = setup({ partitionAssigners: ['range'] })
+    await membership.join({ topics: ['t'] })
+    // A heartbeat of generation 1 is on its way when the member joins the rebalance it will report.
+    const late = deferred<HeartbeatResponse>()
+    let held = false
+    script.heartbeat = () => {
+      if (held) return heartbeatApi.createResponse({})
+      held = true
+      return late.promise
+    }
+    await until(() => held, 'a heartbeat held back')
+    script.generation = 2
+    membership.commitRejected(ErrorCode.REBALANCE_IN_PROGRESS)
+    await until(() => membership.metadata().generationId === 2 && log.calls.length === 3, 'generation 2')
+    const joins = cluster.sent('JoinGroup').length
+    // A join it should not make would land in generation 99.
+    script.generation = 99
+    const sentBefore = cluster.requests.length
+    late.resolve(heartbeatApi.createResponse({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS }))
+    const heartbeatsSince = () => cluster.requests.slice(sentBefore).filter((r) => r.api === 'Heartbeat')
+    await until(() => heartbeatsSince().length >= 3, 'three heartbeats after the late answer')
+    expect(heartbeatsSince().map((r) => r.request.generationId)).toEqual(heartbeatsSince().map(() => 2))
+    expect(cluster.sent('JoinGroup')).toHaveLength(joins)
+    expect(membership.metadata().generationId).toBe(2)
+    expect(log.calls.map((c) => c.kind)).toEqual(['assigned', 'revoked', 'assigned'])
+  })
+
+  it('REBALANCE_IN_PROGRESS for a commit of an older generation starts no rebalance; for the current one it does', async () => {
+    const { cluster, membership, script } = setup({ partitionAssigners: ['range'] })
+    await membership.join({ topics: ['t'] })
+    script.generation = 2
+    membership.commitRejected(ErrorCode.REBALANCE_IN_PROGRESS, 1)
+    await until(() => membership.metadata().generationId === 2, 'generation 2')
+    const joins = cluster.sent('JoinGroup').length
+    // The answer to a commit made in generation 1 comes late; a join it should not make would land in 99.
+    script.generation = 99
+    const sentBefore = cluster.requests.length
+    membership.commitRejected(ErrorCode.REBALANCE_IN_PROGRESS, 1)
+    const heartbeatsSince = () => cluster.requests.slice(sentBefore).filter((r) => r.api === 'Heartbeat')
+    await until(() => heartbeatsSince().length >= 3, 'three heartbeats after the late answer')
+    expect(cluster.sent('JoinGroup')).toHaveLength(joins)
+    expect(membership.metadata().generationId).toBe(2)
+    script.generation = 3
+    membership.commitRejected(ErrorCode.REBALANCE_IN_PROGRESS, 2)
+    await until(() => membership.metadata().generationId === 3, 'generation 3')
+  })
+
+  it('heartbeats at the interval, not at the retry backoff, while it revokes for a rebalance in progress', async () => {
+    const { cluster, log, membership, script } = setup({ partitionAssigners: ['range'], heartbeatIntervalMs: 150 })
+    await membership.join({ topics: ['t'] })
+    const revoking = deferred<void>()
+    const record = log.revoked.bind(log)
+    log.revoked = async (partitions) => {
+      await revoking.promise
+      await record(partitions)
+    }
+    script.generation = 2
+    const sentAt: number[] = []
+    script.heartbeat = () => {
+      sentAt.push(Date.now())
+      return heartbeatApi.createResponse({ errorCode: sentAt.length === 1 ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE })
+    }
+    try {
+      // The first heartbeat reports the rebalance; the revocation then takes long enough for the next.
+      await until(() => sentAt.length >= 2, 'the heartbeat after REBALANCE_IN_PROGRESS', 3_000)
+      // The retry backoff is 1-5 ms here: the next heartbeat must still wait about an interval.
+      expect((sentAt[1] as number) - (sentAt[0] as number)).toBeGreaterThanOrEqual(100)
+    } finally {
+      revoking.resolve()
+    }
+    await until(() => membership.metadata().generationId === 2 && log.calls.at(-1)?.kind === 'assigned', 'generation 2')
+    expect(cluster.sent('JoinGroup').length).toBe(3)
+  })
+
   it('reports FENCED_INSTANCE_ID as fatal and treats the partitions as lost', async () => {
     const { log, membership, fatal, script } = setup({ partitionAssigners: ['range'], groupInstanceId: 'i-1' })
     await membership.join({ topics: ['t'] })
