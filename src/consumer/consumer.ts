@@ -267,7 +267,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * Consumes until {@link stop} or {@link disconnect} (then it resolves) or a failure (then it
    * rejects): a handler that throws (its partition is paused at the failed record), a partition
    * that cannot go on (out of range with `autoOffsetReset: 'none'`, truncation, corrupt data,
-   * authorization), or a fatal group error.
+   * authorization, a {@link KafkaDeserializationError}: its records before the failed one are
+   * handed out first), or a fatal group error. Messages are handed out only once their
+   * deserializers have answered, promise or not.
    *
    * `signal` stops the run as `stop()` does, and `run()` then rejects with `signal.reason` once
    * the handlers in flight have finished. The reason itself, as `fetch()` and

@@ -72,9 +72,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   checkCrcs?: boolean
   /** Let the broker auto-create subscribed topics (if it allows it). Default true. */
   allowAutoCreateTopics?: boolean
-  /** Default: bytes as `Buffer`. */
+  /**
+   * Deserializes keys; may return a promise (see {@link Deserializer}). Default: bytes as `Buffer`,
+   * which `Kafka.consumer` allows only for a key type that takes `Buffer | null`.
+   */
   keyDeserializer?: Deserializer<K>
-  /** Default: bytes as `Buffer`. */
+  /** Deserializes values, as `keyDeserializer` keys. Default: bytes as `Buffer`. */
   valueDeserializer?: Deserializer<V>
 }
 

@@ -6,6 +6,10 @@
  * no extra turn of the event loop. The rest lives next door: the sends that must wait
  * (waiting-sends), the batches and memory (accumulator), the sender loop (sender), the transaction
  * (transaction-manager), and the public types (producer-types).
+ *
+ * A serializer that returns a promise takes the slow path for that record only: it waits in its
+ * topic's queue from the moment of `send` (so nothing sent after it to the topic overtakes it),
+ * and takes memory once serialized. Serializers that answer synchronously never make a promise.
  */
 
 import { EventEmitter, setMaxListeners } from 'node:events'
@@ -190,14 +194,19 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   /**
    * Sends one record. Resolves with its partition and offset once the broker acknowledged it (at
    * once with offset -1 for acks=0). Rejects with a {@link KafkaRecordError} for a record that
-   * cannot be sent (too large, no such partition, serializer failure), a {@link KafkaTimeoutError}
+   * cannot be sent (too large, no such partition, a serializer that threw or whose promise
+   * rejected: `SERIALIZATION_ERROR`, with the serializer's error as `cause`), a {@link KafkaTimeoutError}
    * when metadata or buffer memory did not come within `maxBlockMs` or the record was not delivered
    * within `deliveryTimeoutMs`, or the broker's error for non-retriable failures. An idempotent
    * record whose outcome is unknown (a request timed out) is retried in order rather than failed,
    * so it is never written twice.
    *
+   * Serializers are called before `send` returns, key first, with the record's topic and headers
+   * ({@link SerializerContext}). When one returns a promise, the record is sent once it resolves,
+   * still after the records sent before it to the same topic and before those sent after it.
+   *
    * When `signal` aborts before the send settles, it rejects with `signal.reason`. A record still
-   * waiting for its topic's metadata or for buffer memory is then never sent, and memory it was
+   * being serialized, or waiting for its topic's metadata or for buffer memory, is then never sent, and memory it was
    * given is released; a record already appended to a batch is still sent (a failure to deliver it
    * is then reported as a `deliveryError` event only). An already aborted signal rejects at once.
    */
