@@ -16,5 +16,5 @@ Object.setPrototypeOf(BufferView.prototype, Buffer.prototype)
 
 /** A `Buffer` over `length` bytes of `buffer` from `byteOffset`, sharing its memory (no copy). */
 export function bufferView(buffer: ArrayBufferLike, byteOffset: number, length: number): Buffer {
-  return new BufferView(buffer, byteOffset, length) as unknown as Buffer
+  return new BufferView(buffer as ArrayBuffer, byteOffset, length) as unknown as Buffer
 }

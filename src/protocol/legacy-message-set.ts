@@ -106,7 +106,7 @@ function toBatch(wrapper: LegacyMessage, records: KafkaRecord[]): DataRecordBatc
     isControl: false,
     hasDeleteHorizon: false,
     lastOffsetDelta: Number(wrapper.offset - first.offset),
-    baseTimestamp: first.timestamp,
+    baseTimestamp: BigInt(first.timestamp),
     maxTimestamp: wrapper.timestamp,
     producerId: -1n,
     producerEpoch: -1,
@@ -154,7 +154,7 @@ export async function decodeLegacyEntry(
   if (compression === CompressionType.NONE) {
     const record: KafkaRecord = {
       offset: wrapper.offset,
-      timestamp: wrapper.timestamp,
+      timestamp: Number(wrapper.timestamp),
       key: wrapper.key,
       value: wrapper.value,
       headers: NO_HEADERS,
@@ -188,7 +188,7 @@ export async function decodeLegacyEntry(
     (m): KafkaRecord => ({
       offset: base + m.offset,
       // Inner v1 messages take the wrapper's time when the broker stamped the wrapper.
-      timestamp: m.magic === 1 && logAppendTime ? wrapper.timestamp : m.timestamp,
+      timestamp: Number(m.magic === 1 && logAppendTime ? wrapper.timestamp : m.timestamp),
       key: m.key,
       value: m.value,
       headers: NO_HEADERS,

@@ -47,7 +47,8 @@ export const ControlRecordType = {
  */
 export interface ControlRecord {
   readonly offset: bigint
-  readonly timestamp: bigint
+  /** Milliseconds since the epoch (see {@link KafkaRecord.timestamp}). */
+  readonly timestamp: number
   /** Version of the control record key. */
   readonly version: number
   /** A {@link ControlRecordType} id; unknown ids are possible and must be ignored. */
@@ -347,9 +348,11 @@ async function decodeBatchV2(buf: Buffer, start: number, end: number, options: R
   if (recordCount < 0) throw corrupt(`record batch at offset ${baseOffset} has negative record count ${recordCount}`)
 
   let records: KafkaRecord[]
-  const logAppendTime = timestampType === 'LogAppendTime' ? maxTimestamp : null
+  // Record timestamps are numbers: the batch's bases are converted once, not per record.
+  const recordsBaseTimestamp = Number(baseTimestamp)
+  const logAppendTime = timestampType === 'LogAppendTime' ? Number(maxTimestamp) : null
   if (compression === CompressionType.NONE) {
-    records = decodeRecords(buf, start + RECORD_BATCH_OVERHEAD, end, recordCount, baseOffset, baseTimestamp, logAppendTime)
+    records = decodeRecords(buf, start + RECORD_BATCH_OVERHEAD, end, recordCount, baseOffset, recordsBaseTimestamp, logAppendTime)
   } else {
     const codec = compressionCodec(compression)
     const raw = await codec.decompress(buf.subarray(start + RECORD_BATCH_OVERHEAD, end), {
@@ -357,7 +360,7 @@ async function decodeBatchV2(buf: Buffer, start: number, end: number, options: R
       magic: RECORD_BATCH_MAGIC,
     })
     const plain = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
-    records = decodeRecords(plain, 0, plain.length, recordCount, baseOffset, baseTimestamp, logAppendTime)
+    records = decodeRecords(plain, 0, plain.length, recordCount, baseOffset, recordsBaseTimestamp, logAppendTime)
   }
 
   const header = {

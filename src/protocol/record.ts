@@ -28,8 +28,11 @@ export interface RecordHeader {
 export interface KafkaRecord {
   /** Absolute offset: the batch's base offset plus the record's offset delta. */
   readonly offset: bigint
-  /** Milliseconds since the epoch: CreateTime as the producer set it, or the broker's LogAppendTime. */
-  readonly timestamp: bigint
+  /**
+   * Milliseconds since the epoch: CreateTime as the producer set it, or the broker's LogAppendTime.
+   * A number (exact up to 2^53 ms, year 287,396): decoding makes no BigInt per record for it.
+   */
+  readonly timestamp: number
   /** A view of the fetched bytes (decoded records carry `Buffer`s sharing the batch's memory). */
   readonly key: Uint8Array | null
   /** As `key`. */
@@ -265,6 +268,24 @@ class RecordCursor {
     throw new KafkaProtocolError(`malformed record: ${what} varlong longer than 10 bytes at offset ${this.pos}`)
   }
 
+  /**
+   * A varlong as a number: exact below 2^53, which every millisecond timestamp delta is. Deltas
+   * nearly always fit in 28 bits and stay in int32 arithmetic; a wider one goes through BigInt.
+   */
+  varlongNumber(what: string): number {
+    const buf = this.buf
+    const start = this.pos
+    let low = 0
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (this.pos >= this.end) throw truncated(what, this.pos)
+      const b = buf[this.pos++]!
+      low |= (b & 0x7f) << shift
+      if (b < 0x80) return (low >>> 1) ^ -(low & 1)
+    }
+    this.pos = start
+    return Number(this.varlong(what))
+  }
+
   /** Reads a length prefix (-1 = null) and checks the bytes are there; returns the length. */
   #length(what: string): number {
     const at = this.pos
@@ -309,8 +330,8 @@ export function decodeRecords(
   end: number,
   count: number,
   baseOffset: bigint,
-  baseTimestamp: bigint,
-  logAppendTime: bigint | null,
+  baseTimestamp: number,
+  logAppendTime: number | null,
 ): KafkaRecord[] {
   if (count < 0 || count > (end - start) / MIN_RECORD_SIZE) {
     throw new KafkaProtocolError(`record count ${count} does not fit in a records region of ${end - start} bytes`)
@@ -326,7 +347,7 @@ export function decodeRecords(
     const recordEnd = cur.pos + length
     cur.end = recordEnd
     cur.pos++ // attributes: unused
-    const timestampDelta = cur.varlong('timestamp delta')
+    const timestampDelta = cur.varlongNumber('timestamp delta')
     const offsetDelta = cur.varint('offset delta')
     const key = cur.nullableBytes('key')
     const value = cur.nullableBytes('value')

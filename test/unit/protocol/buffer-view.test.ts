@@ -25,7 +25,8 @@ describe('bufferView', () => {
       records: [{ timestamp: 1n, key: Buffer.from('k'), value: Buffer.from('v'), headers: [{ key: 'h', value: Buffer.from('hv') }] }],
     })
     const [decoded] = (await decodeRecordBatches(batch)).batches
-    const record = decoded && 'records' in decoded ? decoded.records[0] : undefined
+    const first = decoded && 'records' in decoded ? decoded.records[0] : undefined
+    const record = first !== undefined && 'headers' in first ? first : undefined
     for (const bytes of [record?.key, record?.value, record?.headers[0]?.value]) expect(Buffer.isBuffer(bytes)).toBe(true)
     expect(record?.value?.buffer).toBe(batch.buffer)
   })

@@ -52,7 +52,7 @@ describe('legacy message sets, uncompressed', () => {
       isTransactional: false,
     })
     expect(batches[0]!.crc).toBe(bytes.readUInt32BE(12))
-    expect(batches.map((b) => b.records.map((r) => [r.offset, r.timestamp, str(r.key), str(r.value)]))).toEqual([
+    expect(batches.map((b) => b.records.map((r) => [r.offset, BigInt(r.timestamp), str(r.key), str(r.value)]))).toEqual([
       [[10n, -1n, 'a', 'one']],
       [[11n, -1n, null, null]],
     ])
@@ -65,9 +65,9 @@ describe('legacy message sets, uncompressed', () => {
     ])
     const [create, append] = await decodeAll(bytes)
     expect(create).toMatchObject({ magic: 1, timestampType: 'CreateTime', maxTimestamp: 1234n })
-    expect(create!.records[0]).toMatchObject({ offset: 3n, timestamp: 1234n })
+    expect(create!.records[0]).toMatchObject({ offset: 3n, timestamp: 1234 })
     expect(append).toMatchObject({ timestampType: 'LogAppendTime' })
-    expect(append!.records[0]).toMatchObject({ offset: 4n, timestamp: 5678n, key: null })
+    expect(append!.records[0]).toMatchObject({ offset: 4n, timestamp: 5678, key: null })
   })
 
   it('checks the CRC-32 of each message unless checkCrcs is off', async () => {
@@ -103,7 +103,7 @@ describe('legacy message sets, compressed wrappers', () => {
     const wrapper = entry(102n, message({ magic: 0, attributes: CompressionType.GZIP, value: zlib.gzipSync(inner) }))
     const [batch] = await decodeAll(wrapper)
     expect(batch).toMatchObject({ magic: 0, compression: CompressionType.GZIP, baseOffset: 100n, lastOffset: 102n, lastOffsetDelta: 2 })
-    expect(batch!.records.map((r) => [r.offset, r.timestamp, str(r.key), str(r.value)])).toEqual([
+    expect(batch!.records.map((r) => [r.offset, BigInt(r.timestamp), str(r.key), str(r.value)])).toEqual([
       [100n, -1n, 'k0', 'v0'],
       [101n, -1n, 'k1', 'v1'],
       [102n, -1n, 'k2', 'v2'],
@@ -117,7 +117,7 @@ describe('legacy message sets, compressed wrappers', () => {
       message({ magic: 1, attributes: CompressionType.GZIP, timestamp: 1002n, value: zlib.gzipSync(inner) }),
     )
     const [batch] = await decodeAll(wrapper)
-    expect(batch!.records.map((r) => [r.offset, r.timestamp])).toEqual([
+    expect(batch!.records.map((r) => [r.offset, BigInt(r.timestamp)])).toEqual([
       [500n, 1000n],
       [501n, 1001n],
       [502n, 1002n],
@@ -133,7 +133,7 @@ describe('legacy message sets, compressed wrappers', () => {
     )
     const [batch] = await decodeAll(wrapper)
     expect(batch!.timestampType).toBe('LogAppendTime')
-    expect(batch!.records.map((r) => [r.offset, r.timestamp])).toEqual([
+    expect(batch!.records.map((r) => [r.offset, BigInt(r.timestamp)])).toEqual([
       [8n, 777n],
       [9n, 777n],
     ])
