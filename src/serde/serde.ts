@@ -88,18 +88,23 @@ export interface SyncSerde<In, Out> {
   deserialize(data: Uint8Array | null, context?: DeserializerContext): Out
 }
 
+// Fetched keys and values are Buffers already (views of the response); other callers may pass a
+// plain Uint8Array, which gets a Buffer view of the same memory.
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
 /** Bytes as they are: `Buffer` or `Uint8Array` in, `Buffer` out. */
 export const bufferSerde: SyncSerde<Uint8Array | null, Buffer | null> = {
   serialize: (value) => value,
-  deserialize: (data) =>
-    data === null ? null : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+  deserialize: (data) => (data === null ? null : asBuffer(data)),
 }
 
 /** UTF-8 strings. `Buffer`s are passed through, so a string producer can still send raw bytes. */
 export const stringSerde: SyncSerde<string | Uint8Array | null, string | null> = {
   serialize: (value) => (value === null ? null : typeof value === 'string' ? Buffer.from(value, 'utf8') : value),
   deserialize: (data) =>
-    data === null ? null : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'),
+    data === null ? null : asBuffer(data).toString('utf8'),
 }
 
 /** JSON text in UTF-8. */
@@ -107,6 +112,6 @@ export function jsonSerde<T = unknown>(): SyncSerde<T | null, T | null> {
   return {
     serialize: (value) => (value === null ? null : Buffer.from(JSON.stringify(value), 'utf8')),
     deserialize: (data) =>
-      data === null ? null : (JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as T),
+      data === null ? null : (JSON.parse(asBuffer(data).toString('utf8')) as T),
   }
 }
