@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { acquireBroker, countRecords, TopicManager } from '../produce/broker.js'
 import { killRunning, run, runJavaProducer, tail } from '../produce/java.js'
 import { writePayloadFile } from '../produce/payload.js'
+import { baselineClient } from '../kafkats-baseline.js'
 import { renderChart } from './chart.js'
 import { runConsumerPerformance, runEndToEndLatency, type JavaContext } from './java.js'
 import { RESULT_PREFIX, type ClientSkip, type ConsumeJob, type ConsumeReport, type LatencyJob, type ThroughputJob } from './job.js'
@@ -28,6 +29,7 @@ const repoRoot = join(here, '..', '..')
 
 interface ClientSpec extends ClientInfo {
   file?: string
+  env?: Record<string, string>
 }
 
 const ALL_CLIENTS: ClientSpec[] = [
@@ -37,6 +39,8 @@ const ALL_CLIENTS: ClientSpec[] = [
   { id: 'platformatic', label: '@platformatic/kafka', file: 'platformatic.ts' },
   { id: 'confluent', label: '@confluentinc/kafka-javascript', file: 'confluent.ts' },
 ]
+const baseline = baselineClient()
+if (baseline !== undefined) ALL_CLIENTS.splice(2, 0, { id: baseline.id, label: baseline.label, file: 'kafkats.ts', env: baseline.env })
 const PARTITIONS = 6
 
 function envNumber(name: string, fallback: number): number {
@@ -58,7 +62,7 @@ function timestamp(date: Date): string {
 }
 
 async function runNodeClient(spec: ClientSpec, job: ConsumeJob, timeoutMs: number): Promise<ConsumeReport | ClientSkip> {
-  const env = { ...process.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
+  const env = { ...process.env, ...spec.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
   const out = await run(process.execPath, ['--import', 'tsx', join(here, 'clients', spec.file!)], repoRoot, timeoutMs, { env })
   const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
   if (out.code !== 0 || line === undefined) {

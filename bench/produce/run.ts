@@ -19,6 +19,7 @@ import { acquireBroker, countRecords, TopicManager } from './broker.js'
 import { chartSubtitle, renderChart } from './chart.js'
 import { killRunning, run, runJavaProducer, tail, type JavaLaunch } from './java.js'
 import { RESULT_PREFIX, type Acks, type ClientJob, type ClientReport, type ClientSkip, type Compression, type ProducerTuning } from './job.js'
+import { baselineClient } from '../kafkats-baseline.js'
 import { writePayloadFile } from './payload.js'
 import { formatTable, type ClientInfo, type ProduceResults, type RunMeasurement, type RunResult, type ScenarioInfo } from './results.js'
 
@@ -30,6 +31,7 @@ interface ClientSpec extends ClientInfo {
   /** A Node client file under bench/produce/clients, or the Java tool. */
   kind: 'node' | 'java'
   file?: string
+  env?: Record<string, string>
 }
 
 const ALL_CLIENTS: ClientSpec[] = [
@@ -40,7 +42,9 @@ const ALL_CLIENTS: ClientSpec[] = [
   { id: 'confluent', label: '@confluentinc/kafka-javascript', kind: 'node', file: 'confluent-native.ts' },
   { id: 'confluent-kafkajs', label: '@confluentinc (KafkaJS API)', kind: 'node', file: 'confluent-kafkajs.ts' },
 ]
-const DEFAULT_CLIENTS = ['java', 'kafkats', 'kafkajs', 'platformatic', 'confluent']
+const baseline = baselineClient()
+if (baseline !== undefined) ALL_CLIENTS.push({ id: baseline.id, label: baseline.label, kind: 'node', file: 'kafkats.ts', env: baseline.env })
+const DEFAULT_CLIENTS = ['java', 'kafkats', ...(baseline === undefined ? [] : [baseline.id]), 'kafkajs', 'platformatic', 'confluent']
 const BASELINE = 'java'
 const PARTITIONS = 6
 
@@ -108,7 +112,7 @@ function kafkatsBuildNote(): string | undefined {
 
 async function runNodeClient(spec: ClientSpec, job: ClientJob, timeoutMs: number): Promise<ClientReport | ClientSkip> {
   const file = join(here, 'clients', spec.file!)
-  const env = { ...process.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
+  const env = { ...process.env, ...spec.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
   const out = await run(process.execPath, ['--import', 'tsx', file], repoRoot, timeoutMs, { env })
   const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
   if (out.code !== 0 || line === undefined) {

@@ -13,7 +13,8 @@ import { InFlightWindow, loadPayloads, runClient, startMeasuring } from './harne
 type KafkatsModule = typeof import('../../../src/index.js')
 
 async function loadKafkats(): Promise<KafkatsModule> {
-  const specifier = process.env.BENCH_KAFKATS_SOURCE === 'src' ? '../../../src/index.js' : 'kafkats'
+  // BENCH_KAFKATS_MODULE: another build, for a before/after in one run (bench/kafkats-baseline.ts).
+  const specifier = process.env.BENCH_KAFKATS_MODULE ?? (process.env.BENCH_KAFKATS_SOURCE === 'src' ? '../../../src/index.js' : 'kafkats')
   return (await import(specifier)) as KafkatsModule
 }
 
