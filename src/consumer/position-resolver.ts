@@ -68,14 +68,24 @@ export class PositionResolver {
       return
     }
     this.#running = true
-    void this.#pass().finally(() => {
-      this.#running = false
-      this.#deps.onProgress()
-      if (this.#again) {
-        this.#again = false
-        this.run()
-      }
-    })
+    // A pass that looked nothing up (every partition waits for its retry time or for metadata
+    // naming a reachable leader) changed nothing, so it does not wake the fetcher: the fetcher
+    // would run it again at once, and that ping-pong, all microtasks, would starve the event loop
+    // (the metadata answer it waits for included) until the leader's reconnect backoff ran out.
+    // Its own timer and refresh run the next pass.
+    let lookedUp = true
+    void this.#pass()
+      .then((any) => {
+        lookedUp = any
+      })
+      .finally(() => {
+        this.#running = false
+        if (lookedUp) this.#deps.onProgress()
+        if (this.#again) {
+          this.#again = false
+          this.run()
+        }
+      })
   }
 
   close(): void {
@@ -89,7 +99,8 @@ export class PositionResolver {
     return policy === 'none' ? null : policy
   }
 
-  async #pass(): Promise<void> {
+  /** One round of lookups; false when there was none to make. */
+  async #pass(): Promise<boolean> {
     const now = Date.now()
     const initializing: PartitionState[] = []
     const resetting: PartitionState[] = []
@@ -139,6 +150,7 @@ export class PositionResolver {
     }
     await Promise.all([this.#initialize(initializing), this.#reset(resetting), this.#validate(validating)])
     if (nextRetry < Infinity) this.#schedule(nextRetry - Date.now())
+    return initializing.length + resetting.length + validating.length > 0
   }
 
   #leaderUnavailable(p: PartitionState): boolean {

@@ -93,4 +93,50 @@ describe('PositionResolver', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(live.counts.get(listOffsetsApi.name)).toBe(1)
   })
+
+  it('does not wake the fetcher after a pass that looked nothing up, so the two cannot spin and starve the event loop', async () => {
+    const dead = await closedPort()
+    let live: FakeBroker | undefined
+    live = await startFakeBroker(({ api }) => {
+      if (api === metadataApi) return metadata(2, { 2: (live as FakeBroker).port })
+      if (api === listOffsetsApi) {
+        return listOffsetsApi.createResponse({
+          topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 0, timestamp: -1n, offset: 7n, leaderEpoch: 2 }] }],
+        })
+      }
+      return undefined
+    })
+    cleanups.push(() => live?.close())
+    const cluster = testCluster({ clientId: 'resolver-test', brokers: [live.address], reconnectBackoffMs: 5_000, reconnectBackoffMaxMs: 5_000 })
+    cleanups.push(() => cluster.close())
+    cluster.applyMetadata(metadata(1, { 1: dead, 2: live.port }), ['t'])
+    await expect(cluster.sendTo({ nodeId: 1 }, metadataApi, () => metadataApi.createRequest({ topics: [], allowAutoTopicCreation: false }))).rejects.toBeInstanceOf(
+      KafkaNetworkError,
+    )
+
+    const subscriptions = new SubscriptionState()
+    const [state] = subscriptions.add([{ topic: 't', partition: 0 }])
+    let wakes = 0
+    const resolver = new PositionResolver({
+      cluster,
+      subscriptions,
+      options: resolveConsumerOptions({ autoOffsetReset: 'earliest' }),
+      member: () => null,
+      onFailed: (_p, error) => {
+        throw error
+      },
+      // As the consumer's fetcher does: woken in a microtask, it runs the resolver again while a
+      // partition still needs a lookup. The cap only lets a test that fails end.
+      onProgress: () => {
+        if (++wakes < 1_000) queueMicrotask(() => resolver.hasWork() && resolver.run())
+      },
+    })
+    cleanups.push(() => resolver.close())
+    resolver.run()
+    // The leader that refused us is skipped until fresh metadata names the live one; meanwhile the
+    // event loop must keep turning (the metadata answer needs it).
+    await waitFor(() => state?.state === 'FETCHING', { timeoutMs: 2_000, message: `the position from the new leader (state ${state?.state})` })
+    expect(state?.position).toBe(7n)
+    expect(wakes).toBeLessThan(10)
+  })
 })
