@@ -5,6 +5,7 @@
 
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { KafkaConfigError } from './errors.js'
+import { isLogger, silentLogger, type Logger } from './observability/logger.js'
 import type { SaslMechanism } from './network/sasl/mechanism.js'
 import { resolveSaslOption, type SaslOptions } from './network/sasl/options.js'
 import { checkOptionNames, describeValue, durationOption, type OptionNames } from './util/options.js'
@@ -44,6 +45,12 @@ export interface KafkaOptions {
   connectionsMaxIdleMs?: number
   /** Deadline of admin calls and internal lookups (Java `default.api.timeout.ms`). Default 60000. */
   defaultApiTimeoutMs?: number
+  /**
+   * Where kafkats logs what Java's client logs (connections, rebalances, fencing, notable retries):
+   * a pino-compatible {@link Logger}, or {@link consoleLogger}. Default: nothing is logged. Every line
+   * carries `clientId`; credentials are never logged.
+   */
+  logger?: Logger
 }
 
 /** {@link KafkaOptions} with every default filled in. */
@@ -61,6 +68,8 @@ export interface ResolvedKafkaOptions {
   reconnectBackoffMaxMs: number
   connectionsMaxIdleMs: number
   defaultApiTimeoutMs: number
+  /** The application's logger bound to `clientId`, or the silent one. */
+  logger: Logger
 }
 
 // Every option of the root, so a misspelt one is an error rather than a silently unused default.
@@ -78,6 +87,7 @@ const KAFKA_OPTION_NAMES: OptionNames<KafkaOptions> = {
   reconnectBackoffMaxMs: true,
   connectionsMaxIdleMs: true,
   defaultApiTimeoutMs: true,
+  logger: true,
 }
 
 const BROKER_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/
@@ -105,6 +115,12 @@ export function resolveKafkaOptions(options: KafkaOptions): ResolvedKafkaOptions
   if (ssl !== undefined && typeof ssl !== 'boolean' && (typeof ssl !== 'object' || ssl === null)) {
     throw new KafkaConfigError(`ssl: expected true, false or node:tls connection options, got ${describeValue(ssl)}`)
   }
+  const logger: unknown = options.logger
+  if (logger !== undefined && !isLogger(logger)) {
+    throw new KafkaConfigError(
+      `logger: expected an object with trace, debug, info, warn, error and child methods (a pino logger, or consoleLogger()), got ${describeValue(logger)}`,
+    )
+  }
   const retryBackoffMs = durationOption('retryBackoffMs', options.retryBackoffMs, 100)
   const reconnectBackoffMs = durationOption('reconnectBackoffMs', options.reconnectBackoffMs, 50)
   return {
@@ -125,5 +141,6 @@ export function resolveKafkaOptions(options: KafkaOptions): ResolvedKafkaOptions
     ),
     connectionsMaxIdleMs: durationOption('connectionsMaxIdleMs', options.connectionsMaxIdleMs, 540_000),
     defaultApiTimeoutMs: durationOption('defaultApiTimeoutMs', options.defaultApiTimeoutMs, 60_000, 1),
+    logger: logger === undefined ? silentLogger : logger.child({ clientId }),
   }
 }

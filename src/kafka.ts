@@ -87,6 +87,7 @@ export class Kafka {
       reconnectBackoffMaxMs: o.reconnectBackoffMaxMs,
       connectionsMaxIdleMs: o.connectionsMaxIdleMs,
       defaultApiTimeoutMs: o.defaultApiTimeoutMs,
+      logger: o.logger,
       softwareName: CLIENT_SOFTWARE_NAME,
       softwareVersion: CLIENT_SOFTWARE_VERSION,
       socketFactory: o.ssl === undefined ? undefined : tlsSocketFactory(o.ssl),

@@ -6,6 +6,7 @@
  * or any broker) and leaves the decision of what an error code means to the role that sent it.
  */
 
+import type { Logger } from '../observability/logger.js'
 import { isWireFailure, KafkaBrokerError, KafkaConfigError, KafkaStateError } from '../errors.js'
 import { negotiateApiVersions, type BrokerVersions } from '../network/api-versions.js'
 import type { Connection, SocketFactory } from '../network/connection.js'
@@ -52,6 +53,8 @@ export interface ClusterOptions {
   authenticate?: (connection: Connection, versions: BrokerVersions) => Promise<void>
   /** Resolves bootstrap host names (default: the system resolver); tests replace it. */
   lookup?: HostLookup
+  /** The root's logger (connections are logged by the pool). Default: silent. */
+  logger?: Logger
 }
 
 /** How {@link Cluster.sendTo} sends: every role's requests go through it, with these choices. */
@@ -143,6 +146,7 @@ export class Cluster {
       reconnectBackoffMs: options.reconnectBackoffMs,
       reconnectBackoffMaxMs: options.reconnectBackoffMaxMs,
       onConnect: (connection) => this.#handshake(connection),
+      logger: options.logger,
     })
     this.#refreshTimer = setInterval(() => {
       if (this.#interest.size > 0) this.refreshMetadata().catch(() => {})

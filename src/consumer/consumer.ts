@@ -17,6 +17,7 @@
  * documentation says what an abort leaves behind.
  */
 
+import { silentLogger } from '../observability/logger.js'
 import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
@@ -152,6 +153,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       emit: (event) => this.#events.emit('rebalance', event),
       reportError: (error) => this.#reportError(error),
       kick: () => this.#kick(),
+      logger: (cluster.options.logger ?? silentLogger).child({ role: 'consumer', groupId: this.#options.groupId ?? null }),
     })
     this.#group = new GroupLink({
       cluster,

@@ -13,6 +13,7 @@
  *   and emits a `rebalance` event.
  */
 
+import type { Logger } from '../observability/logger.js'
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
@@ -150,6 +151,8 @@ export interface RebalanceHandlerDeps {
   readonly reportError: (error: KafkaError) => void
   /** The owned partitions changed: fetching and handing out may go on. */
   readonly kick: () => void
+  /** Rebalances are logged at info, as Java's ConsumerCoordinator logs them. */
+  readonly logger: Logger
 }
 
 export class RebalanceHandler implements AssignmentListener {
@@ -166,6 +169,7 @@ export class RebalanceHandler implements AssignmentListener {
     const added = subscriptions.add(partitions)
     cluster.addTopicsOfInterest(new Set(partitions.map((p) => p.topic)))
     const list = added.map(toTopicPartition)
+    this.#deps.logger.info({ partitions: describePartitions(list) }, 'partitions assigned')
     await this.#call('onPartitionsAssigned', list)
     this.#deps.emit({ type: 'assigned', partitions: list })
     this.#deps.kick()
@@ -182,6 +186,7 @@ export class RebalanceHandler implements AssignmentListener {
     while (states.some((s) => s.busy)) await buffer.waitForChange()
     await this.#deps.commitProcessed(states)
     const list = states.map(toTopicPartition)
+    this.#deps.logger.info({ partitions: describePartitions(list) }, 'partitions revoked')
     await this.#call('onPartitionsRevoked', list)
     subscriptions.remove(states)
     this.#deps.emit({ type: 'revoked', partitions: list })
@@ -191,6 +196,7 @@ export class RebalanceHandler implements AssignmentListener {
   async lost(partitions: readonly TopicPartition[]): Promise<void> {
     const removed = this.#deps.subscriptions.remove(partitions)
     const list = removed.map(toTopicPartition)
+    this.#deps.logger.info({ partitions: describePartitions(list) }, 'partitions lost')
     await this.#call('onPartitionsLost', list)
     this.#deps.emit({ type: 'lost', partitions: list })
     this.#deps.kick()
@@ -208,6 +214,11 @@ export class RebalanceHandler implements AssignmentListener {
       )
     }
   }
+}
+
+/** `orders-0, orders-1`, as Java's log lines name partitions. */
+function describePartitions(list: readonly TopicPartition[]): string {
+  return list.map((p) => `${p.topic}-${p.partition}`).join(', ')
 }
 
 export function toTopicPartition(state: PartitionState): TopicPartition {

@@ -7,7 +7,8 @@
  * commits and metadata flowing whatever the long polls do.
  */
 
-import { KafkaStateError } from '../errors.js'
+import { KafkaAuthenticationError, KafkaStateError } from '../errors.js'
+import { silentLogger, type Logger } from '../observability/logger.js'
 import { backoffMs, type BackoffOptions } from '../util/backoff.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 
@@ -38,6 +39,8 @@ export interface ConnectionPoolOptions {
   reconnectBackoffMs?: number
   /** Upper bound of that delay as failures repeat (Java `reconnect.backoff.max.ms`). */
   reconnectBackoffMaxMs?: number
+  /** Connections opened (debug), lost (info), refused or failing authentication (warn, error). */
+  logger?: Logger
 }
 
 interface Slot {
@@ -115,13 +118,13 @@ export class ConnectionPool {
       this.#slots.set(key, slot)
     }
     if (slot.connection !== undefined && !slot.connection.isClosed) return Promise.resolve(slot.connection)
-    slot.opening ??= this.#open(endpoint, slot).finally(() => {
+    slot.opening ??= this.#open(endpoint, purpose, slot).finally(() => {
       ;(slot as Slot).opening = undefined
     })
     return slot.opening
   }
 
-  async #open(endpoint: BrokerEndpoint, slot: Slot): Promise<Connection> {
+  async #open(endpoint: BrokerEndpoint, purpose: ConnectionPurpose, slot: Slot): Promise<Connection> {
     const address = `${endpoint.host}:${endpoint.port}`
     const health = this.#health.get(address)
     const wait = health === undefined ? 0 : health.retryAt - Date.now()
@@ -135,7 +138,9 @@ export class ConnectionPool {
     } catch (error) {
       connection.close()
       const failures = (health?.failures ?? 0) + 1
-      this.#health.set(address, { failures, retryAt: Date.now() + backoffMs(failures - 1, this.#backoff) })
+      const retryInMs = backoffMs(failures - 1, this.#backoff)
+      this.#health.set(address, { failures, retryAt: Date.now() + retryInMs })
+      if (!this.#closed) this.#logFailure(address, purpose, error, failures, retryInMs)
       throw error
     }
     this.#health.delete(address)
@@ -144,7 +149,26 @@ export class ConnectionPool {
       throw new KafkaStateError('the connection pool is closed')
     }
     slot.connection = connection
+    const logger = this.#logger
+    logger.debug({ broker: address, purpose }, 'connection opened')
+    connection.onClose((error) => {
+      // Closed on purpose (idle, shut down, a role done with it) is routine; anything else is a loss.
+      if (error === undefined || error instanceof KafkaStateError) logger.debug({ broker: address, purpose }, 'connection closed')
+      else logger.info({ broker: address, purpose, error }, 'connection lost')
+    })
     return connection
+  }
+
+  get #logger(): Logger {
+    return this.#options.logger ?? silentLogger
+  }
+
+  // As Java's client: a refused connection is a warning (the broker may be down), a failed
+  // authentication an error (it will not fix itself).
+  #logFailure(address: string, purpose: ConnectionPurpose, error: unknown, failures: number, retryInMs: number): void {
+    const fields = { broker: address, purpose, error, failures, retryInMs }
+    if (error instanceof KafkaAuthenticationError) this.#logger.error(fields, 'authentication failed')
+    else this.#logger.warn(fields, 'connection could not be established; the broker may not be available')
   }
 
   #closeIdle(idleMs: number): void {

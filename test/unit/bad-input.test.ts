@@ -181,7 +181,7 @@ const rows: Row[] = [
 const ROOT_OPTIONS: Record<keyof KafkaOptions, true> = {
   brokers: true, clientId: true, ssl: true, sasl: true, connectionTimeoutMs: true, requestTimeoutMs: true,
   metadataMaxAgeMs: true, retryBackoffMs: true, retryBackoffMaxMs: true, reconnectBackoffMs: true,
-  reconnectBackoffMaxMs: true, connectionsMaxIdleMs: true, defaultApiTimeoutMs: true,
+  reconnectBackoffMaxMs: true, connectionsMaxIdleMs: true, defaultApiTimeoutMs: true, logger: true,
 }
 const PRODUCER_OPTIONS: Record<keyof ProducerOptions, true> = {
   acks: true, enableIdempotence: true, lingerMs: true, batchSize: true, bufferMemory: true, maxBlockMs: true,
