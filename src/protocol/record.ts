@@ -245,29 +245,6 @@ class RecordCursor {
     throw new KafkaProtocolError(`malformed record: ${what} varint longer than 5 bytes at offset ${this.pos}`)
   }
 
-  varlong(what: string): bigint {
-    const buf = this.buf
-    const start = this.pos
-    // Timestamp deltas nearly always fit in 28 bits: stay in number arithmetic for them.
-    let low = 0
-    for (let shift = 0; shift < 28; shift += 7) {
-      if (this.pos >= this.end) throw truncated(what, this.pos)
-      const b = buf[this.pos++]!
-      low |= (b & 0x7f) << shift
-      if (b < 0x80) return BigInt((low >>> 1) ^ -(low & 1))
-    }
-    this.pos = start
-    let n = 0n
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw truncated(what, this.pos)
-      const b = buf[this.pos++]!
-      if (i === 9 && b > 0x01) break
-      n |= BigInt(b & 0x7f) << BigInt(7 * i)
-      if (b < 0x80) return (n >> 1n) ^ -(n & 1n)
-    }
-    throw new KafkaProtocolError(`malformed record: ${what} varlong longer than 10 bytes at offset ${this.pos}`)
-  }
-
   /**
    * A varlong as a number: exact below 2^53, which every millisecond timestamp delta is. Deltas
    * nearly always fit in 28 bits and stay in int32 arithmetic; a wider one goes through BigInt.
@@ -283,7 +260,21 @@ class RecordCursor {
       if (b < 0x80) return (low >>> 1) ^ -(low & 1)
     }
     this.pos = start
-    return Number(this.varlong(what))
+    return Number(this.#wideVarlong(what))
+  }
+
+  // Up to 10 bytes in BigInt arithmetic: the rare delta past 28 bits.
+  #wideVarlong(what: string): bigint {
+    const buf = this.buf
+    let n = 0n
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw truncated(what, this.pos)
+      const b = buf[this.pos++]!
+      if (i === 9 && b > 0x01) break
+      n |= BigInt(b & 0x7f) << BigInt(7 * i)
+      if (b < 0x80) return (n >> 1n) ^ -(n & 1n)
+    }
+    throw new KafkaProtocolError(`malformed record: ${what} varlong longer than 10 bytes at offset ${this.pos}`)
   }
 
   /** Reads a length prefix (-1 = null) and checks the bytes are there; returns the length. */

@@ -4,23 +4,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Kafka, type LogFields, type Logger, type LogLevel } from '../../../src/index.js'
+import { Kafka } from '../../../src/index.js'
 import { bootstrap, waitFor } from '../../support/kafka.js'
+import { recordingLogger, type LogLine } from '../../support/recording-logger.js'
 import { newTopic } from '../consumer/helpers.js'
 
-interface Line {
-  level: LogLevel
-  fields: LogFields
-  message: string
-}
-
-function recorder(lines: Line[], bindings: LogFields = {}): Logger {
-  const at = (level: LogLevel) => (fields: LogFields, message: string) => lines.push({ level, fields: { ...bindings, ...fields }, message })
-  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => recorder(lines, { ...bindings, ...more }) }
-}
-
-const lines: Line[] = []
-const kafka = new Kafka({ clientId: 'logging-test', brokers: bootstrap().split(','), logger: recorder(lines) })
+const lines: LogLine[] = []
+const kafka = new Kafka({ clientId: 'logging-test', brokers: bootstrap().split(','), logger: recordingLogger(lines) })
 const admin = kafka.admin()
 
 afterAll(async () => {

@@ -7,21 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { KafkaConfigError, KafkaNetworkError } from '../../../src/errors.js'
 import { Kafka } from '../../../src/kafka.js'
 import { ConnectionPool } from '../../../src/network/connection-pool.js'
-import { consoleLogger, isLogger, type LogFields, type Logger, type LogLevel } from '../../../src/observability/logger.js'
+import { consoleLogger, isLogger } from '../../../src/observability/logger.js'
+import { recordingLogger, type LogLine } from '../../support/recording-logger.js'
 import { waitFor } from '../../support/kafka.js'
 import { closedPort, startFakeBroker, type FakeBroker } from '../../support/fake-broker.js'
-
-interface Line {
-  level: LogLevel
-  fields: LogFields
-  message: string
-}
-
-/** A logger that keeps every line, with its bindings merged in. */
-function recorder(lines: Line[], bindings: LogFields = {}): Logger {
-  const at = (level: LogLevel) => (fields: LogFields, message: string) => lines.push({ level, fields: { ...bindings, ...fields }, message })
-  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => recorder(lines, { ...bindings, ...more }) }
-}
 
 describe('consoleLogger', () => {
   it('drops lines below its level and writes the rest as text with fields and bindings', () => {
@@ -59,8 +48,8 @@ describe('the Kafka root and its logger', () => {
   })
 
   it('binds clientId to every line: a refused connection is a warning', async () => {
-    const lines: Line[] = []
-    const kafka = new Kafka({ clientId: 'billing', brokers: [`127.0.0.1:${await closedPort()}`], logger: recorder(lines), defaultApiTimeoutMs: 300, retryBackoffMs: 10 })
+    const lines: LogLine[] = []
+    const kafka = new Kafka({ clientId: 'billing', brokers: [`127.0.0.1:${await closedPort()}`], logger: recordingLogger(lines), defaultApiTimeoutMs: 300, retryBackoffMs: 10 })
     try {
       await kafka.admin().listTopics().catch(() => undefined)
       const warning = lines.find((l) => l.level === 'warn')
@@ -81,8 +70,8 @@ describe('ConnectionPool logging', () => {
 
   it('logs a connection opened at debug and its loss at info; closing on purpose is debug', async () => {
     broker = await startFakeBroker(() => undefined)
-    const lines: Line[] = []
-    const pool = new ConnectionPool({ logger: recorder(lines), connectionsMaxIdleMs: 0 })
+    const lines: LogLine[] = []
+    const pool = new ConnectionPool({ logger: recordingLogger(lines), connectionsMaxIdleMs: 0 })
     const endpoint = { host: '127.0.0.1', port: broker.port }
     await pool.get(endpoint, 'fetch')
     expect(lines).toEqual([{ level: 'debug', fields: { broker: broker.address, purpose: 'fetch' }, message: 'connection opened' }])
