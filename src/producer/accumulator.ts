@@ -10,7 +10,7 @@
 import { KafkaError, KafkaRecordError, KafkaTimeoutError } from '../errors.js'
 import type { RecordHeader, RecordInput } from '../protocol/record.js'
 import { onAbort } from '../util/abort.js'
-import { ProducerBatch, type RecordCompletion } from './producer-batch.js'
+import { ProducerBatch, type RecordMetadata } from './producer-batch.js'
 
 /** One partition's queue and its idempotence bookkeeping. */
 export class PartitionQueue {
@@ -101,6 +101,7 @@ export class Accumulator {
   // tens of thousands of them.
   readonly #memoryWaiters = new Set<MemoryWaiter>()
   #emptyWaiters: Array<() => void> = []
+  #appendWakes = false
 
   constructor(batchSize: number, bufferMemory: number) {
     this.#batchSize = batchSize
@@ -210,17 +211,19 @@ export class Accumulator {
   }
 
   /**
-   * Appends a record to its partition's open batch, or to a new one. Returns the batch and whether
-   * it is now full (the sender should not wait for linger).
+   * Whether the last {@link append} started a batch or filled one: the sender should look now
+   * rather than at its next linger deadline. A flag rather than a result object, which would cost
+   * an allocation per send.
    */
-  append(
-    topic: string,
-    partition: number,
-    record: RecordInput,
-    size: number,
-    completion: RecordCompletion,
-    now: number,
-  ): { batch: ProducerBatch; full: boolean; created: boolean } {
+  get appendWakes(): boolean {
+    return this.#appendWakes
+  }
+
+  /**
+   * Appends a record to its partition's open batch, or to a new one, and returns the promise of
+   * its outcome. See {@link appendWakes}.
+   */
+  append(topic: string, partition: number, record: RecordInput, size: number, now: number): Promise<RecordMetadata> {
     const q = this.queue(topic, partition)
     let batch = q.batches[q.batches.length - 1]
     let created = false
@@ -230,10 +233,11 @@ export class Accumulator {
       q.batches.push(batch)
       created = true
     }
-    batch.append(record, completion, size)
+    const delivered = batch.append(record, size)
     const full = batch.sizeBytes >= this.#batchSize
     if (full) batch.closed = true
-    return { batch, full, created }
+    this.#appendWakes = full || created
+    return delivered
   }
 
   /** Removes a finished batch from its queue. */

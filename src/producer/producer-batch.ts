@@ -19,11 +19,17 @@ export interface RecordMetadata {
   readonly timestamp: number
 }
 
-/** Who waits for a record's outcome. */
-export interface RecordCompletion {
-  resolve(metadata: RecordMetadata): void
-  reject(error: KafkaError): void
+type Resolve = (outcome: RecordMetadata | PromiseLike<RecordMetadata>) => void
+
+// Every record's promise is made with this one executor, which hands its resolve function out
+// through a slot instead of a closure (and context) per record; its reject function is let go
+// (a failure resolves the promise with a rejected one instead). Each of these would cost ~56
+// bytes of heap for each of the tens of thousands of records a full buffer holds.
+let madeResolve: Resolve | undefined
+function takeResolve(resolve: Resolve): void {
+  madeResolve = resolve
 }
+const noop = (): void => {}
 
 // Field offsets in the batch header that a re-stamp rewrites (see protocol/record-batch.ts).
 const CRC_OFFSET = 17
@@ -37,7 +43,9 @@ export class ProducerBatch {
   readonly partition: number
   readonly createdAt: number
   readonly records: RecordInput[] = []
-  readonly completions: RecordCompletion[] = []
+  // Per record, flat: its promise's resolve function, and the promise (marked handled when it is
+  // rejected, so that a send nobody awaits never becomes an unhandled rejection).
+  readonly #settlers: Array<Resolve | Promise<RecordMetadata>> = []
   /** Bytes accounted against `bufferMemory` and `batchSize`: the uncompressed wire size. */
   sizeBytes = RECORD_BATCH_OVERHEAD
   /** No more records may join (full, or handed to the sender). */
@@ -83,10 +91,16 @@ export class ProducerBatch {
     return this.sizeBytes - RECORD_BATCH_OVERHEAD
   }
 
-  /** Appends a record; the caller checked that it fits. */
-  append(record: RecordInput, completion: RecordCompletion, size: number): void {
+  /** Appends a record; the caller checked that it fits. Returns the promise of its outcome. */
+  append(record: RecordInput, size: number): Promise<RecordMetadata> {
+    const delivered = new Promise<RecordMetadata>(takeResolve)
+    this.#adopt(record, madeResolve as Resolve, delivered, size)
+    return delivered
+  }
+
+  #adopt(record: RecordInput, resolve: Resolve, delivered: Promise<RecordMetadata>, size: number): void {
     this.records.push(record)
-    this.completions.push(completion)
+    this.#settlers.push(resolve, delivered)
     this.sizeBytes += size
   }
 
@@ -140,9 +154,10 @@ export class ProducerBatch {
     if (this.done) return
     this.#finish()
     const useAppendTime = logAppendTimeMs >= 0n
-    for (let i = 0; i < this.completions.length; i++) {
+    const settlers = this.#settlers
+    for (let i = 0; i < this.records.length; i++) {
       const record = this.records[i] as RecordInput
-      ;(this.completions[i] as RecordCompletion).resolve({
+      ;(settlers[2 * i] as Resolve)({
         topic: this.topic,
         partition: this.partition,
         offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
@@ -151,11 +166,20 @@ export class ProducerBatch {
     }
   }
 
-  /** Rejects every record. */
+  /**
+   * Rejects every record. Their promises count as handled: whoever did not await a send hears of
+   * its failure through the producer's `deliveryError` event.
+   */
   fail(error: KafkaError): void {
     if (this.done) return
     this.#finish()
-    for (const completion of this.completions) completion.reject(error)
+    const rejected = Promise.reject(error)
+    rejected.catch(noop)
+    const settlers = this.#settlers
+    for (let i = 0; i < settlers.length; i += 2) {
+      ;(settlers[i] as Resolve)(rejected)
+      ;(settlers[i + 1] as Promise<RecordMetadata>).catch(noop)
+    }
   }
 
   /** Splits into batches of about `targetBytes`, for MESSAGE_TOO_LARGE. Stamps are not carried over. */
@@ -168,7 +192,13 @@ export class ProducerBatch {
         parts.push(current)
         current = new ProducerBatch(this.topic, this.partition, now)
       }
-      current.append(this.records[i] as RecordInput, this.completions[i] as RecordCompletion, size)
+      const s = this.#settlers
+      current.#adopt(
+        this.records[i] as RecordInput,
+        s[2 * i] as Resolve,
+        s[2 * i + 1] as Promise<RecordMetadata>,
+        size,
+      )
     }
     parts.push(current)
     for (const part of parts) {

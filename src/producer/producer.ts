@@ -36,7 +36,7 @@ import {
   type ProducerHeaders,
   type RecordIndex,
 } from './record-checks.js'
-import type { ProducerBatch, RecordCompletion, RecordMetadata } from './producer-batch.js'
+import type { ProducerBatch, RecordMetadata } from './producer-batch.js'
 import { ProducerIdentity } from './producer-identity.js'
 import {
   closedError,
@@ -144,6 +144,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       partitionsOf: (topic) => this.#partitionsOf(topic),
       append: (record, input, partitions, size) => this.#append(record, input, partitions, size),
       assertOpen: () => this.#assertOpen('send'),
+      failed: (record, error, signal) => this.#reportFailure(error, record, signal),
       closed: () => this.#state === 'closed' || this.#cluster.isClosed,
     })
     this.#onClose = onClose
@@ -225,18 +226,25 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     try {
       promise = this.#send(record, index, signal)
     } catch (error) {
+      this.#reportFailure(error, record, signal)
       promise = Promise.reject(error)
+      promise.catch(noop)
     }
-    // Fire-and-forget callers never see an unhandled rejection; awaiting callers still get it. A
-    // record appended before its caller aborted reports its failure here.
-    promise.catch((error: unknown) => {
-      if (!(error instanceof KafkaError) || (signal !== undefined && error === signal.reason)) return
-      const shaped = typeof record === 'object' && record !== null
-      const topic = shaped && typeof record.topic === 'string' ? record.topic : ''
-      const partition = shaped && typeof record.partition === 'number' ? record.partition : null
-      this.#events.emit('deliveryError', error, { topic, partition })
-    })
+    // No handler per send here (it cost ~160 bytes of heap per buffered record): each failure is
+    // reported as a `deliveryError` where it happens (here, in the waiting queue, or when a batch
+    // fails), and the promise is marked handled there, so fire-and-forget callers never see an
+    // unhandled rejection while awaiting callers still get it.
     return abortable(promise, signal)
+  }
+
+  // A record failed for good before it reached a batch: a `deliveryError`, unless it is the
+  // caller's own abort (or not ours to report).
+  #reportFailure(error: unknown, record: ProducerRecord<K, V>, signal: AbortSignal | undefined): void {
+    if (!(error instanceof KafkaError) || (signal !== undefined && error === signal.reason)) return
+    const shaped = typeof record === 'object' && record !== null
+    const topic = shaped && typeof record.topic === 'string' ? record.topic : ''
+    const partition = shaped && typeof record.partition === 'number' ? record.partition : null
+    this.#events.emit('deliveryError', error, { topic, partition })
   }
 
   /**
@@ -403,12 +411,8 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
       this.#accumulator.release(size)
       throw error
     }
-    let completion!: RecordCompletion
-    const delivered = new Promise<RecordMetadata>((resolve, reject) => {
-      completion = { resolve, reject }
-    })
-    const { full, created } = this.#accumulator.append(record.topic, partition, input, size, completion, Date.now())
-    if (full || created) this.#sender.wake()
+    const delivered = this.#accumulator.append(record.topic, partition, input, size, Date.now())
+    if (this.#accumulator.appendWakes) this.#sender.wake()
     return delivered
   }
 
@@ -427,9 +431,17 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   }
 
   #emitFailure(batch: ProducerBatch, error: KafkaError): void {
-    // Records' own promises carry the error; `send` turns those into deliveryError events. A lost
-    // record means the transaction cannot commit.
+    this.#reportBatchFailure(batch, error)
+    // A lost record means the transaction cannot commit.
     this.#transactions?.onBatchFailed(error, batch.attempts > 0)
+  }
+
+  // The batch rejected its records' promises: one `deliveryError` per record, for the callers
+  // that did not await them.
+  #reportBatchFailure(batch: ProducerBatch, error: KafkaError): void {
+    if (this.#events.listenerCount('deliveryError') === 0) return
+    const where = { topic: batch.topic, partition: batch.partition }
+    for (let i = 0; i < batch.recordCount; i++) this.#events.emit('deliveryError', error, where)
   }
 
   // Resolves once every record accepted so far was delivered or failed, sending without linger.
@@ -587,6 +599,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
           this.#accumulator.remove(q, batch)
           this.#accumulator.release(batch.recordBytes)
           batch.fail(error)
+          this.#reportBatchFailure(batch, error)
         }
       }
       this.#onClose()

@@ -102,13 +102,26 @@ export function checkPartition(partition: unknown, index: RecordIndex): void {
   }
 }
 
+// The last timestamp converted, and its BigInt: records sent within the same millisecond (a
+// hundred or more at full speed) share one instead of each keeping its own in the buffer.
+let lastMs = -1
+let lastBig = -1n
+
+function timestampBig(ms: number): bigint {
+  if (ms !== lastMs) {
+    lastBig = BigInt(ms)
+    lastMs = ms
+  }
+  return lastBig
+}
+
 /** The record's CreateTime: the given one (ms since the epoch, as Java a non-negative integer) or now. */
 export function recordTimestamp(timestamp: unknown, index: RecordIndex): bigint {
-  if (timestamp === undefined) return BigInt(Date.now())
+  if (timestamp === undefined) return timestampBig(Date.now())
   if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw fail(index, 'timestamp', `expected milliseconds since the epoch as a whole number >= 0, got ${describeValue(timestamp)}`)
   }
-  return BigInt(timestamp)
+  return timestampBig(timestamp)
 }
 
 /** Converts and checks headers: names are strings, values strings, bytes or null. */

@@ -67,6 +67,8 @@ export interface WaitingSendsDeps<K, V> {
   readonly assertOpen: () => void
   /** True once the producer is closed: a send serialized after that is not appended. */
   readonly closed: () => boolean
+  /** A waiting send failed for good before it was appended (the producer's `deliveryError`). */
+  readonly failed: (record: ProducerRecord<K, V>, error: unknown, signal: AbortSignal | undefined) => void
 }
 
 // Marks a queue slot already handled, so the queue does not keep the record alive.
@@ -136,7 +138,7 @@ export class WaitingSends<K, V> {
     reserved: Promise<void> | undefined,
     signal: AbortSignal | undefined,
   ): Promise<RecordMetadata> {
-    return new Promise<RecordMetadata>((resolve, reject) => {
+    const waiting = new Promise<RecordMetadata>((resolve, reject) => {
       let queue = this.#queues.get(topic)
       if (queue === undefined) {
         const created: TopicQueue<K, V> = { sends: [], live: 0 }
@@ -169,6 +171,17 @@ export class WaitingSends<K, V> {
         })
       }
     })
+    // Failures are reported through `failed` (before the append) or by the record's batch (after):
+    // a send nobody awaits must not become an unhandled rejection.
+    waiting.catch(noop)
+    return waiting
+  }
+
+  // Fails a send that was not appended; an aborted one was rejected with its signal's reason already.
+  #fail(w: WaitingSend<K, V>, error: unknown): void {
+    if (w.aborted) return
+    w.reject(error)
+    this.#d.failed(w.record, error, w.signal)
   }
 
   async #drain(topic: string, queue: TopicQueue<K, V>): Promise<void> {
@@ -194,7 +207,7 @@ export class WaitingSends<K, V> {
           if (reserved !== undefined) await reserved
         } catch (error) {
           this.#settle(queue, w)
-          w.reject(error)
+          this.#fail(w, error)
           continue
         }
         if (w.aborted) {
@@ -206,15 +219,15 @@ export class WaitingSends<K, V> {
         try {
           w.resolve(this.#d.append(w.record, w.input, this.#d.partitionsOf(topic) ?? known, w.size))
         } catch (error) {
-          w.reject(error)
+          this.#fail(w, error)
         }
       }
     } catch (error) {
       for (const w of sends.slice(next)) {
         if (w === DONE) continue
         w.reserved?.then(() => accumulator.release(w.size), noop)
-        if (!w.aborted) this.#settle(queue, w)
-        w.reject(error)
+        this.#settle(queue, w)
+        this.#fail(w, error)
       }
     } finally {
       this.#queues.delete(topic)
@@ -229,13 +242,13 @@ export class WaitingSends<K, V> {
       serialized = await (w.serialized as Promise<SerializedRecord>)
     } catch (error) {
       this.#settle(queue, w)
-      w.reject(error)
+      this.#fail(w, error)
       return false
     }
     if (w.aborted) return false
     if (this.#d.closed()) {
       this.#settle(queue, w)
-      w.reject(new KafkaStateError('the producer was closed before this record was sent'))
+      this.#fail(w, new KafkaStateError('the producer was closed before this record was sent'))
       return false
     }
     w.input = serialized.input
