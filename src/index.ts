@@ -29,6 +29,7 @@ export type { ProducerArgs, ConsumerArgs, DefaultProducerType, DefaultConsumerTy
 export type { KafkaOptions } from './kafka-options.js'
 export { consoleLogger, silentLogger } from './observability/logger.js'
 export type { Logger, LogLevel, LogFields, ConsoleLoggerOptions } from './observability/logger.js'
+export type { RequestTrace, ConnectionEvent } from './observability/channels.js'
 export * from './network/sasl/index.js'
 export { Admin } from './admin/admin.js'
 export type { AdminOptions } from './admin/admin.js'

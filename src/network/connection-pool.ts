@@ -8,6 +8,7 @@
  */
 
 import { KafkaAuthenticationError, KafkaStateError } from '../errors.js'
+import { publishConnection } from '../observability/channels.js'
 import { silentLogger, type Logger } from '../observability/logger.js'
 import { backoffMs, type BackoffOptions } from '../util/backoff.js'
 import { Connection, type ConnectionOptions } from './connection.js'
@@ -151,10 +152,16 @@ export class ConnectionPool {
     slot.connection = connection
     const logger = this.#logger
     logger.debug({ broker: address, purpose }, 'connection opened')
+    publishConnection({ type: 'opened', broker: address, purpose })
     connection.onClose((error) => {
       // Closed on purpose (idle, shut down, a role done with it) is routine; anything else is a loss.
-      if (error === undefined || error instanceof KafkaStateError) logger.debug({ broker: address, purpose }, 'connection closed')
-      else logger.info({ broker: address, purpose, error }, 'connection lost')
+      if (error === undefined || error instanceof KafkaStateError) {
+        logger.debug({ broker: address, purpose }, 'connection closed')
+        publishConnection({ type: 'closed', broker: address, purpose })
+      } else {
+        logger.info({ broker: address, purpose, error }, 'connection lost')
+        publishConnection({ type: 'lost', broker: address, purpose, error })
+      }
     })
     return connection
   }
@@ -166,6 +173,7 @@ export class ConnectionPool {
   // As Java's client: a refused connection is a warning (the broker may be down), a failed
   // authentication an error (it will not fix itself).
   #logFailure(address: string, purpose: ConnectionPurpose, error: unknown, failures: number, retryInMs: number): void {
+    publishConnection({ type: 'refused', broker: address, purpose, error })
     const fields = { broker: address, purpose, error, failures, retryInMs }
     if (error instanceof KafkaAuthenticationError) this.#logger.error(fields, 'authentication failed')
     else this.#logger.warn(fields, 'connection could not be established; the broker may not be available')

@@ -6,6 +6,7 @@
 import { KafkaConfigError, KafkaError } from '../errors.js'
 import type { ApiDescriptor } from '../protocol/api.js'
 import { decodeResponseFrame, encodeRequestFrame, encodeRequestFrameChunks } from '../protocol/header.js'
+import { isTraced, requestChannel, type RequestTrace } from '../observability/channels.js'
 import type { Connection, RequestFrame } from './connection.js'
 
 export interface SendOptions {
@@ -27,6 +28,7 @@ export async function sendRequest<Req, Res>(
   body: Req,
   options: SendOptions,
 ): Promise<Res> {
+  if (isTraced(requestChannel)) return traced(connection, api, version, body, options, true) as Promise<Res>
   const frame = await connection.request(
     (correlationId) => encode(api, version, correlationId, body, options),
     { timeoutMs: options.timeoutMs },
@@ -43,10 +45,56 @@ export async function sendOneWay<Req, Res>(
   body: Req,
   options: SendOptions,
 ): Promise<void> {
+  if (isTraced(requestChannel)) {
+    await traced(connection, api, version, body, options, false)
+    return
+  }
   await connection.request(
     (correlationId) => encode(api, version, correlationId, body, options),
     { expectResponse: false },
   )
+}
+
+// The same request under the kafkats:network:request TracingChannel, for whoever listens.
+function traced<Req, Res>(
+  connection: Connection,
+  api: ApiDescriptor<Req, Res>,
+  version: number,
+  body: Req,
+  options: SendOptions,
+  expectResponse: boolean,
+): Promise<Res | null> {
+  const context: RequestTrace = {
+    api: api.name,
+    apiKey: api.key,
+    version,
+    broker: connection.address,
+    expectResponse,
+    correlationId: -1,
+    requestBytes: 0,
+    responseBytes: 0,
+  }
+  return requestChannel.tracePromise(async () => {
+    const frame = await connection.request(
+      (correlationId) => {
+        context.correlationId = correlationId
+        const framed = encode(api, version, correlationId, body, options)
+        context.requestBytes = frameBytes(framed)
+        return framed
+      },
+      expectResponse ? { timeoutMs: options.timeoutMs } : { expectResponse: false },
+    )
+    if (frame === null) return null
+    context.responseBytes = frame.length + 4
+    return decodeResponseFrame(api, version, frame).body
+  }, context)
+}
+
+function frameBytes(frame: RequestFrame): number {
+  if (frame instanceof Uint8Array) return frame.length
+  let n = 0
+  for (const chunk of frame) n += chunk.length
+  return n
 }
 
 // A request field of the wrong type (a number where a name goes, NaN where a count goes) fails
