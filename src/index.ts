@@ -30,6 +30,8 @@ export type { KafkaOptions } from './kafka-options.js'
 export { consoleLogger, silentLogger } from './observability/logger.js'
 export type { Logger, LogLevel, LogFields, ConsoleLoggerOptions } from './observability/logger.js'
 export type { RequestTrace, ConnectionEvent } from './observability/channels.js'
+export { metricValue } from './observability/metrics.js'
+export type { Metric } from './observability/metrics.js'
 export * from './network/sasl/index.js'
 export { Admin } from './admin/admin.js'
 export type { AdminOptions } from './admin/admin.js'
@@ -138,7 +140,6 @@ export { Consumer } from './consumer/consumer.js'
 export type {
   ConsumerMessage,
   ConsumerEvents,
-  ConsumerMetrics,
   RunOptions,
   SubscribeOptions,
   RebalanceListener,

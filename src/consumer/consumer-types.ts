@@ -115,13 +115,3 @@ export interface ConsumerEvents {
   commit: [event: AutoCommitEvent]
 }
 
-/** Counters for diagnostics and tests. */
-export interface ConsumerMetrics {
-  /** Wire bytes fetched and not yet handed to the application. */
-  readonly bufferedBytes: number
-  /** Bytes reserved by fetches in flight. */
-  readonly reservedBytes: number
-  readonly fetchBufferMaxBytes: number
-  /** Fetch requests sent so far. */
-  readonly fetchRequests: number
-}

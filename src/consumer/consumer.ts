@@ -17,6 +17,8 @@
  * documentation says what an abort leaves behind.
  */
 
+import type { Metric } from '../observability/metrics.js'
+import { FetchMetrics } from './consumer-metrics.js'
 import { silentLogger } from '../observability/logger.js'
 import { EventEmitter } from 'node:events'
 import type { Cluster } from '../cluster/cluster.js'
@@ -29,7 +31,7 @@ import { checkCommitArgument, checkCommitOffsets, checkSeekTarget, checkSubscrib
 import { checkTopicPartition, checkTopicPartitions, runHandler, toSubscription } from './argument-checks.js'
 import { ConsumerCommits } from './consumer-commits.js'
 import type { AssignedPartition, CommitOffset, CommittedPartitionOffset, ConsumerCallOptions, ConsumerEvents } from './consumer-types.js'
-import type { ConsumerMessage, ConsumerMetrics, MessagesOptions, RunOptions, SeekTarget, SubscribeOptions } from './consumer-types.js'
+import type { ConsumerMessage, MessagesOptions, RunOptions, SeekTarget, SubscribeOptions } from './consumer-types.js'
 import { FetchBuffer } from './fetch-buffer.js'
 import { Fetcher } from './fetcher.js'
 import { createMembership, type MembershipFactory } from './group-factory.js'
@@ -44,7 +46,7 @@ import { runLoop } from './run-loop.js'
 import { SubscriptionState, type PartitionState } from './subscription-state.js'
 
 export type { AssignedPartition, AutoCommitEvent, CommitOffset, CommittedPartitionOffset, ConsumerCallOptions } from './consumer-types.js'
-export type { ConsumerEvents, ConsumerMessage, ConsumerMetrics, MessagesOptions, RebalanceEvent, RebalanceListener } from './consumer-types.js'
+export type { ConsumerEvents, ConsumerMessage, MessagesOptions, RebalanceEvent, RebalanceListener } from './consumer-types.js'
 export type { RunOptions, SeekTarget, SubscribeOptions } from './consumer-types.js'
 
 type Mode = 'none' | 'subscribe' | 'assign'
@@ -69,6 +71,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   readonly #events = new EventEmitter<ConsumerEvents>()
   readonly #onClose: () => void
   readonly #subscriptions: SubscriptionState
+  readonly #metrics: FetchMetrics
   readonly #buffer: FetchBuffer
   readonly #resolver: PositionResolver
   readonly #fetcher: Fetcher
@@ -103,6 +106,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     this.#coordinatorPurpose = `group#${lane}`
     this.#buffer = new FetchBuffer(this.#options.fetchBufferMaxBytes, () => this.#fetcher.wake())
     this.#subscriptions = new SubscriptionState((state, fetch) => this.#buffer.dropped(state, fetch))
+    this.#metrics = new FetchMetrics(cluster.options.clientId, this.#subscriptions, this.#buffer, this.#options.isolationLevel === 'read_committed')
     this.#resolver = new PositionResolver({
       cluster,
       subscriptions: this.#subscriptions,
@@ -121,6 +125,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       options: this.#options,
       resolver: this.#resolver,
       onPartitionError: (_state, error) => this.#reportError(error),
+      metrics: this.#metrics,
     })
     this.#commits = new ConsumerCommits({
       cluster,
@@ -144,6 +149,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       onPoll: () => this.#group.polled(),
       pollIntervalMs: Math.min(1_000, Math.max(1, Math.floor(this.#options.maxPollIntervalMs / 3))),
       onPartitionError: (_state, error) => this.#reportError(error),
+      metrics: this.#metrics,
     })
     this.#rebalance = new RebalanceHandler({
       cluster,
@@ -164,6 +170,19 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       reportError: (error) => this.#reportError(error),
       emitError: (error) => this.#emitError(error),
     })
+  }
+
+  /**
+   * A snapshot of this consumer's metrics, named as Java's `consumer-fetch-manager-metrics`:
+   * `fetch-rate`, `fetch-latency-avg`/`-max`, `fetch-size-avg`, `records-consumed-rate`/`-total`,
+   * `bytes-consumed-rate`/`-total`, `records-lag-max`, and `records-lag` per partition (tags
+   * `topic`, `partition`), and kafkats' own `fetch-buffer-bytes`, `fetch-buffer-reserved-bytes`,
+   * `fetch-buffer-max-bytes`. Rates and averages cover the last 30 to 60 s; lag is read off the
+   * fetch responses (high watermark, or last stable offset under read_committed, minus the
+   * position). Read one with {@link metricValue}.
+   */
+  metrics(): Metric[] {
+    return this.#metrics.registry.snapshot()
   }
 
   /** The options in force, defaults included. */
@@ -535,16 +554,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   /** @internal Closing the root closes its consumers. */
   close(): Promise<void> {
     return this.disconnect()
-  }
-
-  /** Buffer and fetch counters. */
-  metrics(): ConsumerMetrics {
-    return {
-      bufferedBytes: this.#buffer.bufferedBytes,
-      reservedBytes: this.#buffer.reservedBytes,
-      fetchBufferMaxBytes: this.#buffer.maxBytes,
-      fetchRequests: this.#fetcher.requestsSent,
-    }
   }
 
   // ------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { backoffMs } from '../util/backoff.js'
 import { CompletedFetch } from './completed-fetch.js'
+import type { FetchMetrics } from './consumer-metrics.js'
 import { consumerErrorAction } from './error-policy.js'
 import { KafkaOffsetOutOfRangeError } from './errors.js'
 import type { FetchBuffer } from './fetch-buffer.js'
@@ -64,6 +65,7 @@ export interface FetcherDeps {
   readonly resolver: PositionResolver
   /** A partition failed for good; the application must hear of it. */
   readonly onPartitionError: (state: PartitionState, error: KafkaError) => void
+  readonly metrics?: FetchMetrics
 }
 
 /** Request-level codes the fetch session handles itself (it starts a new session). */
@@ -320,6 +322,7 @@ export class Fetcher {
       // Topic ids are required from v13; fall back to names while one is unknown.
       const idsKnown = next.every((p) => p.topicId !== ZERO_UUID)
       this.requestsSent++
+      const sentAt = performance.now()
       const response = await cluster.sendTo(
         { nodeId: node },
         fetchApi,
@@ -348,7 +351,8 @@ export class Fetcher {
       )
       if (this.#closed) return
       this.#nodeFailures.delete(node)
-      this.#handleResponse(node, session, response, asked, next)
+      const bytes = this.#handleResponse(node, session, response, asked, next)
+      this.#deps.metrics?.fetched(performance.now() - sentAt, bytes)
     } catch {
       // Connection lost or timed out: the broker may have dropped our session; back off this broker.
       session.handleError()
@@ -371,8 +375,9 @@ export class Fetcher {
     response: FetchResponse,
     asked: ReadonlyMap<string, Asked>,
     next: readonly SessionPartition[],
-  ): void {
+  ): number {
     const { cluster } = this.#deps
+    let bytes = 0
     for (const e of response.nodeEndpoints) cluster.metadata.addBroker({ nodeId: e.nodeId, host: e.host, port: e.port, rack: e.rack })
     const nameById = new Map<string, string>()
     for (const p of next) nameById.set(p.topicId, p.topic)
@@ -382,6 +387,7 @@ export class Fetcher {
       if (topic === undefined) continue
       for (const data of t.partitions) {
         answered.push({ topic, partition: data.partitionIndex })
+        bytes += data.records?.length ?? 0
         const a = asked.get(partitionKey(topic, data.partitionIndex))
         if (a !== undefined) this.#handlePartition(a, data)
       }
@@ -392,6 +398,7 @@ export class Fetcher {
       this.#nodeRetryAt.set(node, Date.now() + this.#deps.cluster.options.retryBackoff.initialMs)
       this.#refreshMetadata()
     }
+    return bytes
   }
 
   #handlePartition(a: Asked, data: FetchResponsePartitionData): void {

@@ -15,6 +15,7 @@
  * active consumption picks them up, as Java throws them from the next `poll()`.
  */
 
+import type { FetchMetrics } from './consumer-metrics.js'
 import { KafkaError } from '../errors.js'
 import type { ChunkBuilder, FailedMessage } from './message-builder.js'
 import type { FetchBuffer } from './fetch-buffer.js'
@@ -80,6 +81,8 @@ export interface MessageSourceDeps<M> {
   readonly pollIntervalMs: number
   /** A partition failed while its records were decoded or deserialized. */
   readonly onPartitionError: (state: PartitionState, error: KafkaError) => void
+  /** Counts what is handed out (records-consumed-rate, bytes-consumed-rate). */
+  readonly metrics?: FetchMetrics
 }
 
 export class MessageSource<M extends Positioned> {
@@ -167,6 +170,7 @@ export class MessageSource<M extends Positioned> {
     const caughtUp = state.processedOffset === state.position
     buffer.consumed(state, fetch, before)
     subscriptions.advance(state, fetch.nextOffset, fetch.lastEpoch)
+    this.#deps.metrics?.consumed(messages.length, before - fetch.bytesLeft)
     if (messages.length > 0) {
       if (builder.pending) return this.#settle(state, generation, messages, builder, positionEpoch, caughtUp)
       return { state, generation, messages, failure: null }

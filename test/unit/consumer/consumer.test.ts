@@ -4,6 +4,7 @@
  * committed offsets, commit bookkeeping (what is committed after a handler fails, serialized
  * commits, retries and rejections), a group membership through the seam, and the memory bound.
  */
+import { metricValue } from '../../../src/observability/metrics.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Cluster } from '../../../src/cluster/cluster.js'
 import { Consumer, type ConsumerMessage } from '../../../src/consumer/consumer.js'
@@ -534,7 +535,7 @@ describe('memory', () => {
     await c.run({
       eachMessage: async () => {
         const m = c.metrics()
-        peak = Math.max(peak, m.bufferedBytes + m.reservedBytes)
+        peak = Math.max(peak, (metricValue(m, 'fetch-buffer-bytes') ?? 0) + (metricValue(m, 'fetch-buffer-reserved-bytes') ?? 0))
         await new Promise((resolve) => setTimeout(resolve, 1))
         if (++handled === 240) await c.stop()
       },
