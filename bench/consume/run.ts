@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { acquireBroker, countRecords, TopicManager } from '../produce/broker.js'
 import { killRunning, run, runJavaProducer, tail } from '../produce/java.js'
 import { writePayloadFile } from '../produce/payload.js'
+import { nodeClientArgs } from '../client-launch.js'
 import { baselineClient } from '../kafkats-baseline.js'
 import { renderChart } from './chart.js'
 import { runConsumerPerformance, runEndToEndLatency, type JavaContext } from './java.js'
@@ -63,7 +64,7 @@ function timestamp(date: Date): string {
 
 async function runNodeClient(spec: ClientSpec, job: ConsumeJob, timeoutMs: number): Promise<ConsumeReport | ClientSkip> {
   const env = { ...process.env, ...spec.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
-  const out = await run(process.execPath, ['--import', 'tsx', join(here, 'clients', spec.file!)], repoRoot, timeoutMs, { env })
+  const out = await run(process.execPath, nodeClientArgs(join(here, 'clients', spec.file!)), repoRoot, timeoutMs, { env })
   const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
   if (out.code !== 0 || line === undefined) {
     // The first error line says what happened; the tail of a stack trace rarely does.

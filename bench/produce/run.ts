@@ -19,6 +19,7 @@ import { acquireBroker, countRecords, TopicManager } from './broker.js'
 import { chartSubtitle, renderChart } from './chart.js'
 import { killRunning, run, runJavaProducer, tail, type JavaLaunch } from './java.js'
 import { RESULT_PREFIX, type Acks, type ClientJob, type ClientReport, type ClientSkip, type Compression, type ProducerTuning } from './job.js'
+import { nodeClientArgs } from '../client-launch.js'
 import { baselineClient } from '../kafkats-baseline.js'
 import { writePayloadFile } from './payload.js'
 import { formatTable, type ClientInfo, type ProduceResults, type RunMeasurement, type RunResult, type ScenarioInfo } from './results.js'
@@ -113,7 +114,7 @@ function kafkatsBuildNote(): string | undefined {
 async function runNodeClient(spec: ClientSpec, job: ClientJob, timeoutMs: number): Promise<ClientReport | ClientSkip> {
   const file = join(here, 'clients', spec.file!)
   const env = { ...process.env, ...spec.env, BENCH_JOB: JSON.stringify(job), KAFKAJS_NO_PARTITIONER_WARNING: '1' }
-  const out = await run(process.execPath, ['--import', 'tsx', file], repoRoot, timeoutMs, { env })
+  const out = await run(process.execPath, nodeClientArgs(file), repoRoot, timeoutMs, { env })
   const line = out.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
   if (out.code !== 0 || line === undefined) {
     throw new Error(`exit ${out.code}: ${tail(out.stderr, 12) || tail(out.stdout, 12)}`)
