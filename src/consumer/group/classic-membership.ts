@@ -289,7 +289,7 @@ export class ClassicMembership implements GroupMembership {
       if (join.errorCode !== ErrorCode.NONE) {
         this.#rejoinReason ??= reason
         this.#stall.failed(this.#groupError('JoinGroup', join.errorCode))
-        await this.#joinFailed(join, attempt++)
+        if (await this.#joinFailed(join, attempt)) attempt++
         continue
       }
 
@@ -323,26 +323,31 @@ export class ClassicMembership implements GroupMembership {
     }
   }
 
-  /** Handles a JoinGroup error code; returns after any wait the error calls for, or throws. */
-  async #joinFailed(join: JoinGroupResponse, attempt: number): Promise<void> {
+  /**
+   * Handles a JoinGroup error code; returns after any wait the error calls for, or throws. True
+   * when it waited a growing backoff (`attempt` counts those only): answers that say the
+   * coordinator moved or the member's identity changed are not failures of this coordinator, so a
+   * fail-over's NOT_COORDINATOR answers do not stretch the wait once the new one is loading.
+   */
+  async #joinFailed(join: JoinGroupResponse, attempt: number): Promise<boolean> {
     const code = join.errorCode
     switch (code) {
       case ErrorCode.MEMBER_ID_REQUIRED:
         // KIP-394: the coordinator gave us our member id; join again with it straight away.
         this.#memberId = join.memberId
-        return
+        return false
       case ErrorCode.UNKNOWN_MEMBER_ID:
         this.#memberId = ''
         this.#generationId = NO_GENERATION
-        return
+        return false
       case ErrorCode.ILLEGAL_GENERATION:
         this.#generationId = NO_GENERATION
-        return
+        return false
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
         this.#link.forget()
         await this.#sleep(this.#ctx.cluster.options.retryBackoff.initialMs)
-        return
+        return false
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
       case ErrorCode.REBALANCE_IN_PROGRESS:
         break
@@ -352,6 +357,7 @@ export class ClassicMembership implements GroupMembership {
         if (!errorCodeInfo(code).retriable) throw this.#groupError('JoinGroup', code)
     }
     await this.#sleep(backoffMs(attempt, this.#ctx.cluster.options.retryBackoff))
+    return true
   }
 
   #syncFailed(code: number): void {

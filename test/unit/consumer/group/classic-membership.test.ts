@@ -88,6 +88,26 @@ describe('classic membership', () => {
     expect(cluster.interest.has('t')).toBe(true)
   })
 
+  it("a coordinator fail-over's NOT_COORDINATOR answers do not stretch the backoff once the new coordinator is loading", async () => {
+    const { cluster, membership } = setup()
+    // Base 40 ms: after six counted failures the wait would be 40 x 2^6 ms (capped at 5 s).
+    cluster.options.retryBackoff = { initialMs: 40, maxMs: 5_000 }
+    const answered: number[] = []
+    let joins = 0
+    const normal = cluster.handlers.get(joinGroupApi.name) as (request: JoinGroupRequest, version: number) => unknown
+    cluster.on(joinGroupApi, (request: JoinGroupRequest, version: number) => {
+      joins++
+      answered.push(Date.now())
+      if (joins <= 6) return joinGroupApi.createResponse({ errorCode: ErrorCode.NOT_COORDINATOR })
+      if (joins === 7) return joinGroupApi.createResponse({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS })
+      return normal(request, version) as ReturnType<typeof joinGroupApi.createResponse>
+    })
+    await membership.join({ topics: ['t'] })
+    expect(joins).toBeGreaterThanOrEqual(8)
+    // The join after LOAD_IN_PROGRESS waits the first backoff step (about 40 ms), not 2.5 s.
+    expect((answered[7] as number) - (answered[6] as number)).toBeLessThan(1_000)
+  })
+
   it('eager: revokes everything before it sends JoinGroup again', async () => {
     const { cluster, log, membership, script } = setup({ partitionAssigners: ['range'] })
     await membership.join({ topics: ['t'] })
