@@ -5,6 +5,7 @@
  * the wire. A serializer that answers synchronously keeps the fast path: the record is in its
  * batch when `send` returns. Against a fake broker that keeps what it is sent.
  */
+import { deferred } from '../../support/deferred.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { KafkaRecordError, KafkaStateError } from '../../../src/errors.js'
 import { Kafka } from '../../../src/index.js'
@@ -71,16 +72,6 @@ async function producerFor<K, V>(broker: FakeBroker, options: ProducerOptions<K,
   return producer
 }
 
-/** A promise the test settles itself. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
 
 /** A value serializer that answers `slow…` values only when the test says so, and the rest at once. */
 function gatedSerializer(): { serializer: Serializer<string>; gates: Map<string, ReturnType<typeof deferred<void>>> } {

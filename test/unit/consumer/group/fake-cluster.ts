@@ -182,12 +182,4 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 }
 
 /** A response the test releases later. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+export { deferred } from '../../../support/deferred.js'
