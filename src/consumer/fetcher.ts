@@ -173,7 +173,7 @@ export class Fetcher {
         continue
       }
       if (!p.isFetchable(now)) {
-        if (p.prefetched !== null || p.buffered !== null) {
+        if (p.buffered !== null) {
           if (holdsBroker(p)) {
             const leader = this.#leaderOf(p)
             if (leader !== undefined) draining.add(leader)
