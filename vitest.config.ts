@@ -1,9 +1,20 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+// The layers (kafkats/otel, kafkats/prometheus …) import the core by the package's name, as an
+// application would; in tests that name means the sources, not the built dist.
+const resolve = {
+  alias: [
+    { find: /^kafkats$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    { find: /^kafkats\/(.+)$/, replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)) },
+  ],
+}
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -12,6 +23,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -24,6 +36,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         // Chaos scenarios (3-broker cluster, killed brokers and members, fault proxy) and the soak:
         // short forms by default, the long forms with KAFKATS_CHAOS_LONG=1 / KAFKATS_SOAK_MS.
         test: {
