@@ -3,8 +3,11 @@
 export interface WaitForOptions {
   timeoutMs?: number
   intervalMs?: number
-  /** Says what was awaited; it leads the error thrown at the deadline. */
-  message?: string
+  /**
+   * Says what was awaited; it leads the error thrown at the deadline. A function is called at the
+   * deadline, so the message can describe the state then (not when the wait began).
+   */
+  message?: string | (() => string)
 }
 
 /**
@@ -32,7 +35,7 @@ export async function waitFor<T>(
     if (remaining <= 0) break
     await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, remaining)))
   }
-  const what = options.message ?? 'condition'
+  const what = typeof options.message === 'function' ? options.message() : (options.message ?? 'condition')
   const detail = lastError instanceof Error ? `; last error: ${lastError.message}` : ''
   throw new Error(`waitFor: ${what} not met within ${timeoutMs} ms (${attempts} attempts)${detail}`, {
     cause: lastError,

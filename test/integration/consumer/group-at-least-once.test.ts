@@ -89,9 +89,9 @@ describe.each(['auto', 'manual'] as const)('at-least-once with %s commit', (comm
 
     await waitFor(() => processed.size === produced, {
       timeoutMs: sessionTimeoutMs + 60_000,
-      message: `all ${produced} records processed (have ${processed.size})`,
+      message: () => `all ${produced} records processed (missing: ${missingRecords(processed, produced).join(', ')})`,
     })
-    for (let i = 0; i < produced; i++) expect(processed.has(`r${i}`)).toBe(true)
+    expect(missingRecords(processed, produced)).toEqual([])
     expect(survivors.flatMap((c) => c.assignment()).length).toBe(6)
 
     for (const c of survivors) await c.stop()
@@ -99,3 +99,9 @@ describe.each(['auto', 'manual'] as const)('at-least-once with %s commit', (comm
     for (const c of survivors) await c.disconnect()
   }, 180_000)
 })
+
+function missingRecords(processed: ReadonlySet<string>, produced: number): string[] {
+  const missing: string[] = []
+  for (let i = 0; i < produced; i++) if (!processed.has(`r${i}`)) missing.push(`r${i} (partition ${i % 6})`)
+  return missing
+}
