@@ -114,15 +114,25 @@ export class CompletedFetch {
       if (batch !== null) {
         const records = batch.records
         let i = this.#index
-        const epoch = batch.partitionLeaderEpoch
-        while (i < records.length && out.length < max) {
-          const record = records[i++] as KafkaRecord
-          if (record.offset < this.nextOffset) continue
-          out.push(build(record, batch))
-          this.nextOffset = record.offset + 1n
-          this.lastEpoch = epoch
+        // Offsets rise within a batch, so only its first records can lie before the position (a
+        // fetch from the middle of a batch); the position moves once per take, not per record.
+        if (i === 0) while (i < records.length && (records[i] as KafkaRecord).offset < this.nextOffset) i++
+        let last: KafkaRecord | undefined
+        try {
+          while (i < records.length && out.length < max) {
+            const record = records[i] as KafkaRecord
+            out.push(build(record, batch))
+            last = record
+            i++
+          }
+        } finally {
+          // A throwing builder leaves the position at its record.
+          this.#index = i
+          if (last !== undefined) {
+            this.nextOffset = last.offset + 1n
+            this.lastEpoch = batch.partitionLeaderEpoch
+          }
         }
-        this.#index = i
         if (i < records.length) return
         this.#passed(batch)
         this.#batch = null

@@ -16,6 +16,7 @@ import {
   KafkaTimeoutError,
 } from '../errors.js'
 import { FrameDecoder } from './frame-decoder.js'
+import { FrameReader } from './frame-reader.js'
 
 /** A request frame: one buffer, or chunks written in order as one. */
 export type RequestFrame = Uint8Array | readonly Uint8Array[]
@@ -62,7 +63,10 @@ export class Connection {
   readonly #connectionTimeoutMs: number
   readonly #requestTimeoutMs: number
   readonly #socketFactory: SocketFactory
-  readonly #decoder: FrameDecoder
+  // A plain TCP socket of our own reads frames in place (FrameReader); a given factory's socket
+  // (TLS, tests) delivers 'data' chunks (FrameDecoder).
+  readonly #reader: FrameReader | undefined
+  readonly #decoder: FrameDecoder | undefined
 
   #state: State = 'idle'
   #socket: Socket | undefined
@@ -84,8 +88,21 @@ export class Connection {
     this.port = options.port
     this.#connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000
-    this.#socketFactory = options.socketFactory ?? ((host, port) => netConnect({ host, port, noDelay: true }))
-    this.#decoder = new FrameDecoder(options.maxFrameBytes ?? DEFAULT_MAX_FRAME)
+    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME
+    if (options.socketFactory === undefined) {
+      const reader = new FrameReader(maxFrameBytes)
+      this.#reader = reader
+      this.#socketFactory = (host, port) =>
+        netConnect({
+          host,
+          port,
+          noDelay: true,
+          onread: { buffer: () => reader.target(), callback: (bytes: number) => this.#onRead(bytes) },
+        })
+    } else {
+      this.#decoder = new FrameDecoder(maxFrameBytes)
+      this.#socketFactory = options.socketFactory
+    }
   }
 
   /** `host:port` of the broker. */
@@ -171,7 +188,7 @@ export class Connection {
         }
         this.#state = 'open'
         this.#lastActivity = Date.now()
-        socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+        if (this.#decoder !== undefined) socket.on('data', (chunk: Buffer) => this.#onData(chunk))
         // With TLS 1.3 a broker that rejects our client certificate says so after the handshake.
         socket.on('error', (cause) =>
           this.#fail(
@@ -262,11 +279,26 @@ export class Connection {
   #onData(chunk: Buffer): void {
     this.#lastActivity = Date.now()
     try {
-      this.#decoder.push(chunk, (frame) => this.#onFrame(frame))
+      this.#decoder!.push(chunk, this.#frameListener)
     } catch (error) {
       this.#fail(error instanceof Error ? error : new KafkaProtocolError(String(error)))
     }
   }
+
+  // The socket wrote `bytes` bytes where the reader's last target() said.
+  // True keeps the socket reading (false would pause it).
+  #onRead(bytes: number): boolean {
+    if (this.#state !== 'open') return true
+    this.#lastActivity = Date.now()
+    try {
+      this.#reader!.received(bytes, this.#frameListener)
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new KafkaProtocolError(String(error)))
+    }
+    return true
+  }
+
+  readonly #frameListener = (frame: Buffer): void => this.#onFrame(frame)
 
   #onFrame(frame: Buffer): void {
     const head = this.#inFlight[this.#inFlightHead]

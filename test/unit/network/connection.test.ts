@@ -58,6 +58,24 @@ afterEach(async () => {
 })
 
 describe('Connection', () => {
+  it('receives a response of megabytes written in pieces, and the small one after it, intact', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) % 256
+    const port = await peer(({ correlationId, text }, socket) => {
+      if (text !== 'big') return reply(socket, correlationId, 'small')
+      const out = Buffer.alloc(8 + big.length)
+      out.writeInt32BE(4 + big.length, 0)
+      out.writeInt32BE(correlationId, 4)
+      big.copy(out, 8)
+      // Odd-sized writes, so reads end inside the size prefix and the header too.
+      for (let at = 0; at < out.length; at += 65_533) socket.write(out.subarray(at, at + 65_533))
+    })
+    const connection = open(port)
+    const [first, second] = await Promise.all([connection.request(encoder('big')), connection.request(encoder('after'))])
+    expect(first!.subarray(4).equals(big)).toBe(true)
+    expect(second!.subarray(4).toString()).toBe('small')
+  })
+
   it('pipelines many requests and matches responses by correlation id in order', async () => {
     const port = await peer(({ correlationId, text }, socket) => reply(socket, correlationId, text.toUpperCase()))
     const connection = open(port)
