@@ -17,14 +17,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../support/kafka.js'
 import { coordinatorKillBoundMs } from './support/bounds.js'
-import { asBroker, ChaosCluster, LONG } from './support/cluster.js'
+import { asBroker, chaosRounds, ChaosCluster, LONG } from './support/cluster.js'
 import { GroupRun } from './support/group-run.js'
 import type { ClientKind } from './support/members.js'
 import { recordResult, writeReport } from './support/report.js'
 
 const RATE = LONG ? 1_000 : 300
 const TIMINGS = { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxPollIntervalMs: 30_000 }
-const REPEAT = LONG ? 2 : 1
+const REPEAT = chaosRounds()
 
 type Phase = 'join' | 'sync'
 const cases: Array<{ phase: Phase; kind: ClientKind; round: number }> = []

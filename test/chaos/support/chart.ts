@@ -1,7 +1,8 @@
 /**
  * The chaos report as a hand-written SVG (the approach of bench/consume/chart.ts): per scenario,
  * kafkats' and Java's resume time after the last fault, with the bound the test asserts drawn as a
- * dashed mark, and the loss / duplicate counts under each group.
+ * dashed mark, and the loss / duplicate counts under each group. A scenario run in several rounds
+ * shows the median as the bar and every round as a dot.
  */
 import type { ChaosReport, ScenarioResult } from './report.js'
 
@@ -23,10 +24,39 @@ function niceStep(max: number, ticks = 6): number {
   return [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** The rounds of one scenario and client, summed up. */
+interface Rounds {
+  readonly boundMs: number
+  /** Resume times of the rounds that resumed; `never` counts those that did not. */
+  readonly resumeMs: number[]
+  readonly never: number
+  readonly lost: number
+  readonly duplicates: number | null
+}
+
+function roundsOf(results: readonly ScenarioResult[]): Rounds | undefined {
+  if (results.length === 0) return undefined
+  const resumed = results.flatMap((r) => (r.resumeMs === null ? [] : [r.resumeMs]))
+  const duplicates = results.some((r) => r.duplicates === null) ? null : results.reduce((n, r) => n + (r.duplicates ?? 0), 0)
+  return {
+    boundMs: Math.max(...results.map((r) => r.boundMs)),
+    resumeMs: resumed,
+    never: results.length - resumed.length,
+    lost: results.reduce((n, r) => n + r.lost, 0),
+    duplicates,
+  }
+}
+
 export function renderChaosChart(report: ChaosReport): string {
   const scenarios = [...new Set(report.results.map((r) => r.scenario))]
-  const find = (scenario: string, client: string): ScenarioResult | undefined =>
-    report.results.find((r) => r.scenario === scenario && r.client === client)
+  const find = (scenario: string, client: string): Rounds | undefined =>
+    roundsOf(report.results.filter((r) => r.scenario === scenario && r.client === client))
   const width = Math.max(640, LEFT + RIGHT + scenarios.length * GROUP_WIDTH)
   const out: string[] = []
   const text = (x: number, y: number, content: string, attrs = ''): void => {
@@ -72,22 +102,29 @@ export function renderChaosChart(report: ChaosReport): string {
       }
       const bound = base - scale(result.boundMs / 1000)
       out.push(`<line x1="${x - 1}" x2="${x + BAR - 2}" y1="${bound.toFixed(1)}" y2="${bound.toFixed(1)}" stroke="#333" stroke-dasharray="4 3"/>`)
-      if (result.resumeMs === null) {
-        text(x + BAR / 2, base - 4, 'never', 'font-size="9" fill="#b00" text-anchor="middle"')
-        return
+      if (result.never > 0 || result.resumeMs.length === 0) {
+        text(x + BAR / 2, base - 4, result.never > 1 ? `never ×${result.never}` : 'never', 'font-size="9" fill="#b00" text-anchor="middle"')
+        if (result.resumeMs.length === 0) return
       }
-      const seconds = result.resumeMs / 1000
+      const seconds = median(result.resumeMs) / 1000
+      const rounds = result.resumeMs.length
       const h = scale(seconds)
+      const label = rounds > 1 ? `median of ${rounds} rounds ${seconds.toFixed(1)} s` : `${seconds.toFixed(1)} s`
       out.push(
-        `<rect x="${x.toFixed(1)}" y="${(base - h).toFixed(1)}" width="${BAR - 3}" height="${h.toFixed(1)}" fill="${COLOURS[client]}">` +
-          `<title>${escapeXml(`${scenario}, ${client}: ${seconds.toFixed(1)} s (bound ${(result.boundMs / 1000).toFixed(0)} s)`)}</title></rect>`,
+        `<rect x="${x.toFixed(1)}" y="${(base - h).toFixed(1)}" width="${BAR - 3}" height="${h.toFixed(1)}" fill="${COLOURS[client]}" fill-opacity="${rounds > 1 ? 0.75 : 1}">` +
+          `<title>${escapeXml(`${scenario}, ${client}: ${label} (bound ${(result.boundMs / 1000).toFixed(0)} s)`)}</title></rect>`,
       )
+      if (rounds > 1) {
+        for (const ms of result.resumeMs) {
+          out.push(`<circle cx="${(x + (BAR - 3) / 2).toFixed(1)}" cy="${(base - scale(ms / 1000)).toFixed(1)}" r="2" fill="#222" fill-opacity="0.6"/>`)
+        }
+      }
       text(x + (BAR - 3) / 2, base - h - 3, seconds.toFixed(1), 'font-size="9" fill="#333" text-anchor="middle"')
     })
     const centre = groupX + (CLIENTS.length * BAR) / 2
     text(centre, base + 15, scenario, 'font-size="11" text-anchor="middle"')
     const audit = CLIENTS.map((c) => find(scenario, c))
-      .filter((r): r is ScenarioResult => r !== undefined)
+      .filter((r): r is Rounds => r !== undefined)
       .map((r) => `lost ${r.lost}${r.duplicates === null ? '' : ` dup ${r.duplicates}`}`)
     text(centre, base + 29, audit[0] ?? '', 'font-size="9" fill="#555" text-anchor="middle"')
   })

@@ -22,6 +22,18 @@ export const BROKERS: readonly ClusterBroker[] = [1, 2, 3]
 /** Long form: more kills, more records, longer runs (KAFKATS_CHAOS_LONG=1, `npm run chaos`). */
 export const LONG = process.env.KAFKATS_CHAOS_LONG === '1'
 
+/**
+ * Rounds of a scenario that repeats (KAFKATS_CHAOS_ROUNDS, default 2 in the long form, 1 in the
+ * short): enough rounds to tell a systematic difference between kafkats and Java from noise.
+ */
+export function chaosRounds(): number {
+  const raw = process.env.KAFKATS_CHAOS_ROUNDS
+  if (raw === undefined || raw === '') return LONG ? 2 : 1
+  const rounds = Number(raw)
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`KAFKATS_CHAOS_ROUNDS must be a positive integer, got "${raw}"`)
+  return rounds
+}
+
 export class ChaosCluster {
   readonly bootstrap: string
   readonly kafka: Kafka

@@ -54,10 +54,12 @@ function load(): ChaosReport {
   }
 }
 
-/** Adds one scenario's result to the run (replacing an earlier one of the same scenario and client). */
+/** Adds one scenario's result to the run (replacing an earlier one of the same scenario, client and round). */
 export function recordResult(result: ScenarioResult): void {
   const report = load()
-  report.results = report.results.filter((r) => !(r.scenario === result.scenario && r.client === result.client))
+  report.results = report.results.filter(
+    (r) => !(r.scenario === result.scenario && r.client === result.client && r.settings.round === result.settings.round),
+  )
   report.results.push(result)
   writeFileSync(RUN_FILE, JSON.stringify(report, null, 2))
   const resume = result.resumeMs === null ? 'never' : `${(result.resumeMs / 1000).toFixed(1)} s`
