@@ -20,6 +20,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import type { RecordHeader, RecordInput } from '../protocol/record.js'
 import { isThenable, ProducerSerdeContext } from '../serde/contexts.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
+import { isTraced, sendChannel } from '../observability/channels.js'
 import { abortable, callSignal, onAbort, throwIfAborted } from '../util/abort.js'
 import { describeValue } from '../util/options.js'
 import { Accumulator, recordSize } from './accumulator.js'
@@ -46,6 +47,7 @@ import {
   type ProducerEvents,
   type ProducerRecord,
 } from './producer-types.js'
+import { leaderAddress, sendTraceOf, tracedRecord } from './send-trace.js'
 import { Sender } from './sender.js'
 import { clusterTransactionIo } from './transaction-io.js'
 import { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset } from './transaction-manager.js'
@@ -222,6 +224,29 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   }
 
   #sendAt(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
+    if (isTraced(sendChannel)) return this.#tracedSendAt(record, index, signal)
+    return this.#untracedSendAt(record, index, signal)
+  }
+
+  // The send under kafkats:producer:send: `start` runs before the record is checked or
+  // serialized, so its listeners may add headers, and the record goes out with them.
+  #tracedSendAt(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
+    const trace = sendTraceOf(this.#cluster.options.clientId, this.#options.transactionalId, record)
+    const traced = sendChannel.tracePromise(
+      () =>
+        this.#untracedSendAt(tracedRecord(record, trace), index, signal).then((delivered) => {
+          trace.broker = leaderAddress(this.#cluster.metadata, delivered)
+          return delivered
+        }),
+      trace,
+    )
+    // As untraced: a failure is reported where it happens, and a send nobody awaits is not an
+    // unhandled rejection.
+    traced.catch(noop)
+    return traced
+  }
+
+  #untracedSendAt(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
     let promise: Promise<RecordMetadata>
     try {
       promise = this.#send(record, index, signal)
