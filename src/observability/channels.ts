@@ -167,7 +167,7 @@ export interface ProcessTrace {
   readonly messages: ReadonlyArray<{
     readonly offset: bigint
     readonly key: unknown
-    readonly headers: ReadonlyArray<{ readonly key: string; readonly value: Buffer | null }>
+    readonly headers: ReadonlyArray<{ readonly key: string; readonly value: Uint8Array | null }>
     readonly timestamp: number
   }>
   readonly mode: 'message' | 'batch'
