@@ -140,7 +140,10 @@ export interface FetchTrace {
   readonly broker: string
   /** Partitions asked for. */
   readonly partitionCount: number
-  /** Set at the end: per partition that returned data or an error. */
+  /**
+   * Set at the end: every partition of the response. `records` is read off the batch headers of
+   * the complete batches (control records included), `bytes` is the partition's record bytes.
+   */
   partitions?: ReadonlyArray<{
     readonly topic: string
     readonly partition: number
@@ -178,7 +181,11 @@ export interface ProcessTrace {
 export interface CommitTrace {
   readonly clientId: string
   readonly groupId: string
-  /** `auto` for auto-commits and the commit before a rebalance, else the application's call. */
+  /**
+   * `auto` for auto-commits and the commit before a rebalance (or of partitions `assign()` dropped);
+   * `sync` for the application's `consumer.commit()` (awaited or not: kafkats has one explicit
+   * commit call). `async` is not published today; it is kept for a future fire-and-forget call.
+   */
   readonly trigger: 'auto' | 'sync' | 'async'
   readonly offsets: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly offset: bigint }>
   error?: unknown

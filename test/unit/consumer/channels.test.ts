@@ -9,9 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Cluster } from '../../../src/cluster/cluster.js'
 import { Consumer } from '../../../src/consumer/consumer.js'
 import type { ConsumerOptions } from '../../../src/consumer/options.js'
-import type { ProcessTrace } from '../../../src/observability/channels.js'
+import { countRecords } from '../../../src/consumer/fetch-trace.js'
+import type { CommitTrace, FetchTrace, ProcessTrace } from '../../../src/observability/channels.js'
 import { stringSerde } from '../../../src/serde/serde.js'
-import { recordTraces, type TraceRecorder } from '../../support/trace-recorder.js'
+import { recordTraces, waitFor, type TraceRecorder } from '../../support/trace-recorder.js'
 import { FakeBroker, clusterFor, type FakeTopic } from './fake-broker.js'
 import { FakeLog } from './fake-log.js'
 
@@ -109,5 +110,86 @@ describe('kafkats:consumer:process', () => {
     expect(errors).toHaveLength(1)
     expect((errors[0]?.error as Error).message).toBe('boom')
     expect(errors[0]?.messages.some((m) => m.offset === 3n)).toBe(true)
+  })
+})
+
+describe('kafkats:consumer:fetch', () => {
+  it('one trace per Fetch, with each partition it returned: records, bytes, watermarks', async () => {
+    await log(3)
+    const traces = record<FetchTrace>('kafkats:consumer:fetch')
+    const c = consumer()
+    c.assign([0, 1].map((partition) => ({ topic: 'orders', partition })))
+    let handled = 0
+    await c.run({
+      eachMessage: async () => {
+        if (++handled === 6) await c.stop()
+      },
+    })
+    const ended = traces.ended()
+    expect(ended.length).toBeGreaterThan(0)
+    // A long poll still out when the run stops ends later (or never, once the consumer closes).
+    expect(ended.length).toBeLessThanOrEqual(traces.of('start').length)
+    expect(ended[0]).toMatchObject({ clientId: 'consumer-unit', groupId: null, broker: broker.address, partitionCount: 2 })
+    const withData = ended.flatMap((t) => t.partitions ?? []).filter((p) => p.records > 0)
+    expect(withData.map((p) => [p.partition, p.records]).sort()).toEqual([
+      [0, 3],
+      [1, 3],
+    ])
+    for (const p of withData) {
+      expect(p).toMatchObject({ topic: 'orders', highWatermark: 3n, errorCode: 0 })
+      expect(p.bytes).toBeGreaterThan(0)
+    }
+  })
+
+  it('counts records off the batch headers, ignoring a batch cut off at the end', async () => {
+    const l = new FakeLog(TOPIC)
+    await l.append(0, 5, { perBatch: 2 })
+    const whole = Buffer.concat(l.partitions[0]!.map((b) => b.bytes))
+    expect(countRecords(whole)).toBe(5)
+    expect(countRecords(whole.subarray(0, whole.length - 3))).toBe(4)
+    expect(countRecords(new Uint8Array(0))).toBe(0)
+  })
+})
+
+describe('kafkats:consumer:commit', () => {
+  function answerCommits(code: () => number): void {
+    broker.on('OffsetCommit', (request) => ({
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code() })),
+      })),
+    }))
+  }
+
+  it('commit() is traced as sync with its offsets; a refused one ends with the error; auto-commits as auto', async () => {
+    await log(3)
+    let code = 0
+    answerCommits(() => code)
+    const traces = record<CommitTrace>('kafkats:consumer:commit')
+    const c = consumer({ groupId: 'g-commit', autoCommit: false })
+    c.assign([{ topic: 'orders', partition: 0 }])
+    await c.commit([{ topic: 'orders', partition: 0, offset: 2n }])
+    code = 30 // GROUP_AUTHORIZATION_FAILED: not retried
+    await expect(c.commit([{ topic: 'orders', partition: 0, offset: 3n }])).rejects.toMatchObject({ code: 30 })
+    const ended = traces.ended()
+    expect(ended.map((t) => [t.trigger, t.offsets.map((o) => [o.topic, o.partition, o.offset])])).toEqual([
+      ['sync', [['orders', 0, 2n]]],
+      ['sync', [['orders', 0, 3n]]],
+    ])
+    expect(ended[0]).toMatchObject({ clientId: 'consumer-unit', groupId: 'g-commit' })
+    expect(ended[0]?.error).toBeUndefined()
+    expect(traces.of('error')).toEqual([ended[1]])
+
+    code = 0
+    const auto = consumer({ groupId: 'g-commit-auto', autoCommit: true, autoCommitIntervalMs: 20 })
+    auto.assign([{ topic: 'orders', partition: 1 }])
+    let handled = 0
+    const running = auto.run({ eachMessage: () => void handled++ })
+    await waitFor(() => traces.ended().some((t) => t.trigger === 'auto' && t.offsets[0]?.offset === 3n), 'an auto-commit of offset 3')
+    await auto.stop()
+    await running
+    expect(handled).toBe(3)
+    expect(traces.ended().find((t) => t.trigger === 'auto')).toMatchObject({ groupId: 'g-commit-auto', offsets: [{ topic: 'orders', partition: 1 }] })
   })
 })
