@@ -210,7 +210,10 @@ export interface LagEvent {
 // ---------------------------------------------------------------------------------------------
 // Groups and admin
 
-/** A JoinGroup, SyncGroup, Heartbeat or (KIP-848) ConsumerGroupHeartbeat of a group member. */
+/**
+ * A JoinGroup, SyncGroup, Heartbeat or (KIP-848) ConsumerGroupHeartbeat of a group member (its
+ * leave, epoch -1/-2, included), from the moment the coordinator is known to its answer.
+ */
 export interface GroupTrace {
   readonly clientId: string
   readonly groupId: string
@@ -219,7 +222,7 @@ export interface GroupTrace {
   readonly broker: string
   /** As sent ('' before the first join). */
   readonly memberId: string
-  /** As sent (-1 before the first join; the member epoch for the consumer protocol). */
+  /** As sent: the generation (-1 for JoinGroup, which names none), or the member epoch for the consumer protocol. */
   readonly generationId: number
   /** Set at the end: the Kafka error code of the answer (0 for none). */
   errorCode?: number
