@@ -8,7 +8,7 @@
  * | `kafkats:network:request` | TracingChannel | {@link RequestTrace} |
  * | `kafkats:network:connection` | Channel | {@link ConnectionEvent} |
  * | `kafkats:producer:send` | TracingChannel | {@link SendTrace} |
- * | `kafkats:producer:batch` | TracingChannel | {@link ProduceBatchTrace} |
+ * | `kafkats:producer:batch` | TracingChannel | {@link ProduceBatchTrace} (not published yet) |
  * | `kafkats:transaction:init` / `:commit` / `:abort` / `:send-offsets` | TracingChannel | {@link TransactionTrace} |
  * | `kafkats:consumer:fetch` | TracingChannel | {@link FetchTrace} |
  * | `kafkats:consumer:process` | TracingChannel | {@link ProcessTrace} |
@@ -99,7 +99,10 @@ export interface SendTrace {
   error?: unknown
 }
 
-/** One record batch in a Produce request, from the request's start to the partition's answer. */
+/**
+ * One record batch in a Produce request, from the request's start to the partition's answer.
+ * The contract only for now: the sender does not publish it yet.
+ */
 export interface ProduceBatchTrace {
   readonly clientId: string
   readonly broker: string
