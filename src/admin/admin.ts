@@ -5,6 +5,7 @@
 
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaStateError } from '../errors.js'
+import { adminChannel, isTraced, type AdminTrace } from '../observability/channels.js'
 import { abortable } from '../util/abort.js'
 import { checkOptionNames, durationOption, optionsObject, type OptionNames } from '../util/options.js'
 import { AdminContext, type AdminCallOptions } from './context.js'
@@ -68,7 +69,15 @@ export class Admin {
    * Runs one call on a context carrying its signal. An abort rejects the call at once with
    * `signal.reason`; the call's retries stop at their next attempt (see `AdminCallOptions.signal`).
    */
-  #call<T>(options: AdminCallOptions | undefined, run: (ctx: AdminContext) => Promise<T>): Promise<T> {
+  #call<T>(operation: string, options: AdminCallOptions | undefined, run: (ctx: AdminContext) => Promise<T>): Promise<T> {
+    if (isTraced(adminChannel)) {
+      const context: AdminTrace = { clientId: this.#ctx.cluster.options.clientId, operation }
+      return adminChannel.tracePromise(() => this.#callNow(options, run), context)
+    }
+    return this.#callNow(options, run)
+  }
+
+  #callNow<T>(options: AdminCallOptions | undefined, run: (ctx: AdminContext) => Promise<T>): Promise<T> {
     const ctx = this.#context().forCall(options)
     const signal = ctx.signal
     if (signal?.aborted === true) return Promise.reject(signal.reason)
@@ -84,7 +93,7 @@ export class Admin {
    * already sent may still take effect.
    */
   createTopics(newTopics: readonly topics.NewTopic[], options?: topics.CreateTopicsOptions): Promise<topics.CreateTopicResult[]> {
-    return this.#call(options, (ctx) => topics.createTopics(ctx, newTopics, options))
+    return this.#call('createTopics', options, (ctx) => topics.createTopics(ctx, newTopics, options))
   }
 
   /**
@@ -94,7 +103,7 @@ export class Admin {
    * already sent may still take effect.
    */
   deleteTopics(names: readonly string[], options?: AdminCallOptions): Promise<topics.TopicResult[]> {
-    return this.#call(options, (ctx) => topics.deleteTopics(ctx, names, options))
+    return this.#call('deleteTopics', options, (ctx) => topics.deleteTopics(ctx, names, options))
   }
 
   /**
@@ -103,7 +112,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   listTopics(options?: AdminCallOptions & { includeInternal?: boolean }): Promise<string[]> {
-    return this.#call(options, (ctx) => topics.listTopics(ctx, options))
+    return this.#call('listTopics', options, (ctx) => topics.listTopics(ctx, options))
   }
 
   /**
@@ -112,7 +121,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeTopics(names: readonly string[], options?: AdminCallOptions): Promise<topics.TopicDescription[]> {
-    return this.#call(options, (ctx) => topics.describeTopics(ctx, names, options))
+    return this.#call('describeTopics', options, (ctx) => topics.describeTopics(ctx, names, options))
   }
 
   /**
@@ -125,7 +134,7 @@ export class Admin {
     requests: readonly topics.NewPartitions[],
     options?: AdminCallOptions & { validateOnly?: boolean },
   ): Promise<topics.TopicResult[]> {
-    return this.#call(options, (ctx) => topics.createPartitions(ctx, requests, options))
+    return this.#call('createPartitions', options, (ctx) => topics.createPartitions(ctx, requests, options))
   }
 
   // --- groups, committed offsets, partition offsets and records ---
@@ -138,7 +147,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   listGroups(options?: groups.ListGroupsOptions): Promise<groups.GroupListing[]> {
-    return this.#call(options, (ctx) => groups.listGroups(ctx, options))
+    return this.#call('listGroups', options, (ctx) => groups.listGroups(ctx, options))
   }
 
   /**
@@ -148,7 +157,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<groups.GroupDescription[]> {
-    return this.#call(options, (ctx) => groups.describeGroups(ctx, groupIds, options))
+    return this.#call('describeGroups', options, (ctx) => groups.describeGroups(ctx, groupIds, options))
   }
 
   /**
@@ -158,7 +167,7 @@ export class Admin {
    * already sent may still take effect.
    */
   deleteGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<groups.GroupResult[]> {
-    return this.#call(options, (ctx) => groups.deleteGroups(ctx, groupIds, options))
+    return this.#call('deleteGroups', options, (ctx) => groups.deleteGroups(ctx, groupIds, options))
   }
 
   /**
@@ -171,7 +180,7 @@ export class Admin {
     groupId: string,
     options?: groupOffsets.ListConsumerGroupOffsetsOptions,
   ): Promise<groupOffsets.CommittedOffset[]> {
-    return this.#call(options, (ctx) => groupOffsets.listConsumerGroupOffsets(ctx, groupId, options))
+    return this.#call('listConsumerGroupOffsets', options, (ctx) => groupOffsets.listConsumerGroupOffsets(ctx, groupId, options))
   }
 
   /**
@@ -185,7 +194,7 @@ export class Admin {
     newOffsets: readonly groupOffsets.OffsetToCommit[],
     options?: AdminCallOptions,
   ): Promise<groupOffsets.PartitionResult[]> {
-    return this.#call(options, (ctx) => groupOffsets.alterConsumerGroupOffsets(ctx, groupId, newOffsets, options))
+    return this.#call('alterConsumerGroupOffsets', options, (ctx) => groupOffsets.alterConsumerGroupOffsets(ctx, groupId, newOffsets, options))
   }
 
   /**
@@ -199,7 +208,7 @@ export class Admin {
     partitions: readonly TopicPartition[],
     options?: AdminCallOptions,
   ): Promise<groupOffsets.PartitionResult[]> {
-    return this.#call(options, (ctx) => groupOffsets.deleteConsumerGroupOffsets(ctx, groupId, partitions, options))
+    return this.#call('deleteConsumerGroupOffsets', options, (ctx) => groupOffsets.deleteConsumerGroupOffsets(ctx, groupId, partitions, options))
   }
 
   /**
@@ -216,7 +225,7 @@ export class Admin {
     to: groupOffsets.ResetTarget,
     options?: groupOffsets.ResetConsumerGroupOffsetsOptions,
   ): Promise<groupOffsets.ResetOffsetResult[]> {
-    return this.#call(options, (ctx) => groupOffsets.resetConsumerGroupOffsets(ctx, groupId, topic, to, options))
+    return this.#call('resetConsumerGroupOffsets', options, (ctx) => groupOffsets.resetConsumerGroupOffsets(ctx, groupId, topic, to, options))
   }
 
   /**
@@ -225,7 +234,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   listOffsets(queries: readonly offsets.OffsetQuery[], options?: offsets.ListOffsetsOptions): Promise<offsets.ListedOffset[]> {
-    return this.#call(options, (ctx) => offsets.listOffsets(ctx, queries, options))
+    return this.#call('listOffsets', options, (ctx) => offsets.listOffsets(ctx, queries, options))
   }
 
   /**
@@ -235,7 +244,7 @@ export class Admin {
    * already sent may still take effect.
    */
   deleteRecords(requests: readonly offsets.RecordsToDelete[], options?: AdminCallOptions): Promise<offsets.DeletedRecords[]> {
-    return this.#call(options, (ctx) => offsets.deleteRecords(ctx, requests, options))
+    return this.#call('deleteRecords', options, (ctx) => offsets.deleteRecords(ctx, requests, options))
   }
 
   // --- configs, ACLs, client quotas, SCRAM credentials ---
@@ -251,7 +260,7 @@ export class Admin {
     resources: readonly configs.ConfigResource[],
     options?: configs.DescribeConfigsOptions,
   ): Promise<configs.ResourceConfigs[]> {
-    return this.#call(options, (ctx) => configs.describeConfigs(ctx, resources, options))
+    return this.#call('describeConfigs', options, (ctx) => configs.describeConfigs(ctx, resources, options))
   }
 
   /**
@@ -265,7 +274,7 @@ export class Admin {
     alterations: readonly configs.ConfigAlteration[],
     options?: configs.IncrementalAlterConfigsOptions,
   ): Promise<configs.AlterConfigsResult[]> {
-    return this.#call(options, (ctx) => configs.incrementalAlterConfigs(ctx, alterations, options))
+    return this.#call('incrementalAlterConfigs', options, (ctx) => configs.incrementalAlterConfigs(ctx, alterations, options))
   }
 
   /**
@@ -275,7 +284,7 @@ export class Admin {
    * already sent may still take effect.
    */
   createAcls(newAcls: readonly acls.NewAclBinding[], options?: AdminCallOptions): Promise<acls.CreateAclResult[]> {
-    return this.#call(options, (ctx) => acls.createAcls(ctx, newAcls, options))
+    return this.#call('createAcls', options, (ctx) => acls.createAcls(ctx, newAcls, options))
   }
 
   /**
@@ -284,7 +293,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeAcls(filter?: acls.AclBindingFilter, options?: AdminCallOptions): Promise<acls.AclBinding[]> {
-    return this.#call(options, (ctx) => acls.describeAcls(ctx, filter, options))
+    return this.#call('describeAcls', options, (ctx) => acls.describeAcls(ctx, filter, options))
   }
 
   /**
@@ -294,7 +303,7 @@ export class Admin {
    * already sent may still take effect.
    */
   deleteAcls(filters: readonly acls.AclBindingFilter[], options?: AdminCallOptions): Promise<acls.DeleteAclsFilterResult[]> {
-    return this.#call(options, (ctx) => acls.deleteAcls(ctx, filters, options))
+    return this.#call('deleteAcls', options, (ctx) => acls.deleteAcls(ctx, filters, options))
   }
 
   /**
@@ -303,7 +312,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeClientQuotas(filter?: quotas.ClientQuotaFilter, options?: AdminCallOptions): Promise<quotas.ClientQuotaEntry[]> {
-    return this.#call(options, (ctx) => quotas.describeClientQuotas(ctx, filter, options))
+    return this.#call('describeClientQuotas', options, (ctx) => quotas.describeClientQuotas(ctx, filter, options))
   }
 
   /**
@@ -316,7 +325,7 @@ export class Admin {
     alterations: readonly quotas.ClientQuotaAlteration[],
     options?: AdminCallOptions & { validateOnly?: boolean },
   ): Promise<quotas.ClientQuotaAlterationResult[]> {
-    return this.#call(options, (ctx) => quotas.alterClientQuotas(ctx, alterations, options))
+    return this.#call('alterClientQuotas', options, (ctx) => quotas.alterClientQuotas(ctx, alterations, options))
   }
 
   /**
@@ -328,7 +337,7 @@ export class Admin {
     users?: readonly string[],
     options?: AdminCallOptions,
   ): Promise<scram.UserScramCredentialsDescription[]> {
-    return this.#call(options, (ctx) => scram.describeUserScramCredentials(ctx, users, options))
+    return this.#call('describeUserScramCredentials', options, (ctx) => scram.describeUserScramCredentials(ctx, users, options))
   }
 
   /**
@@ -342,7 +351,7 @@ export class Admin {
     alterations: readonly scram.UserScramCredentialAlteration[],
     options?: AdminCallOptions,
   ): Promise<scram.AlterUserScramCredentialsResult[]> {
-    return this.#call(options, (ctx) => scram.alterUserScramCredentials(ctx, alterations, options))
+    return this.#call('alterUserScramCredentials', options, (ctx) => scram.alterUserScramCredentials(ctx, alterations, options))
   }
 
   // --- cluster operations: cluster, leader elections, reassignments, log dirs, producers, transactions ---
@@ -353,7 +362,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeCluster(options?: clusterOps.DescribeClusterOptions): Promise<clusterOps.ClusterDescription> {
-    return this.#call(options, (ctx) => clusterOps.describeCluster(ctx, options))
+    return this.#call('describeCluster', options, (ctx) => clusterOps.describeCluster(ctx, options))
   }
 
   /**
@@ -370,7 +379,7 @@ export class Admin {
     partitions?: readonly TopicPartition[] | null,
     options?: AdminCallOptions,
   ): Promise<reassignments.ElectLeadersResult[]> {
-    return this.#call(options, (ctx) => reassignments.electLeaders(ctx, electionType, partitions, options))
+    return this.#call('electLeaders', options, (ctx) => reassignments.electLeaders(ctx, electionType, partitions, options))
   }
 
   /**
@@ -384,7 +393,7 @@ export class Admin {
     reassignmentRequests: readonly reassignments.PartitionReassignmentRequest[],
     options?: reassignments.AlterPartitionReassignmentsOptions,
   ): Promise<reassignments.AlterPartitionReassignmentResult[]> {
-    return this.#call(options, (ctx) => reassignments.alterPartitionReassignments(ctx, reassignmentRequests, options))
+    return this.#call('alterPartitionReassignments', options, (ctx) => reassignments.alterPartitionReassignments(ctx, reassignmentRequests, options))
   }
 
   /**
@@ -396,7 +405,7 @@ export class Admin {
     partitions?: readonly TopicPartition[],
     options?: AdminCallOptions,
   ): Promise<reassignments.PartitionReassignment[]> {
-    return this.#call(options, (ctx) => reassignments.listPartitionReassignments(ctx, partitions, options))
+    return this.#call('listPartitionReassignments', options, (ctx) => reassignments.listPartitionReassignments(ctx, partitions, options))
   }
 
   /**
@@ -405,7 +414,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   describeLogDirs(brokers?: readonly number[], options?: AdminCallOptions): Promise<logDirs.BrokerLogDirs[]> {
-    return this.#call(options, (ctx) => logDirs.describeLogDirs(ctx, brokers, options))
+    return this.#call('describeLogDirs', options, (ctx) => logDirs.describeLogDirs(ctx, brokers, options))
   }
 
   /**
@@ -417,7 +426,7 @@ export class Admin {
     partitions: readonly TopicPartition[],
     options?: transactions.DescribeProducersOptions,
   ): Promise<transactions.PartitionProducerState[]> {
-    return this.#call(options, (ctx) => transactions.describeProducers(ctx, partitions, options))
+    return this.#call('describeProducers', options, (ctx) => transactions.describeProducers(ctx, partitions, options))
   }
 
   /**
@@ -429,7 +438,7 @@ export class Admin {
     transactionalIds: readonly string[],
     options?: AdminCallOptions,
   ): Promise<transactions.TransactionDescription[]> {
-    return this.#call(options, (ctx) => transactions.describeTransactions(ctx, transactionalIds, options))
+    return this.#call('describeTransactions', options, (ctx) => transactions.describeTransactions(ctx, transactionalIds, options))
   }
 
   /**
@@ -438,7 +447,7 @@ export class Admin {
    * An aborted `signal` rejects the call with its reason and leaves nothing behind.
    */
   listTransactions(options?: transactions.ListTransactionsOptions): Promise<transactions.TransactionListing[]> {
-    return this.#call(options, (ctx) => transactions.listTransactions(ctx, options))
+    return this.#call('listTransactions', options, (ctx) => transactions.listTransactions(ctx, options))
   }
 
   /** Releases this admin client. The root's connections stay open for its other clients. */

@@ -105,7 +105,7 @@ export class ConsumerCommits {
     if (entries.length === 0) return
     const offsets = entries.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.offset }))
     try {
-      await this.#committer.commit(entries, Date.now() + budgetMs)
+      await this.#committer.commit(entries, Date.now() + budgetMs, undefined, 'auto')
       this.#deps.emitCommit({ offsets, error: null })
     } catch (cause) {
       const error = cause instanceof KafkaError ? cause : new KafkaError(String(cause), { cause })

@@ -320,6 +320,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
           subscriptions: this.#subscriptions,
           onHandlerError: (error) => this.#emitError(error),
           activity: this.#activity,
+          clientId: this.#cluster.options.clientId,
+          groupId: this.#options.groupId,
         },
         consumption,
         handler,

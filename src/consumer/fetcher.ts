@@ -37,6 +37,7 @@ import {
   type FetchResponse,
   type FetchResponsePartitionData,
 } from '../protocol/messages/fetch.js'
+import { fetchChannel, isTraced, type FetchTrace } from '../observability/channels.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
 import { backoffMs } from '../util/backoff.js'
@@ -46,6 +47,7 @@ import { consumerErrorAction } from './error-policy.js'
 import { KafkaOffsetOutOfRangeError } from './errors.js'
 import type { FetchBuffer } from './fetch-buffer.js'
 import { FetchSession, type SessionPartition } from './fetch-session.js'
+import { fetchedPartitions } from './fetch-trace.js'
 import type { ResolvedConsumerOptions } from './options.js'
 import type { PositionResolver } from './position-resolver.js'
 import type { PartitionState, SubscriptionState } from './subscription-state.js'
@@ -323,32 +325,34 @@ export class Fetcher {
       const idsKnown = next.every((p) => p.topicId !== ZERO_UUID)
       this.requestsSent++
       const sentAt = performance.now()
-      const response = await cluster.sendTo(
-        { nodeId: node },
-        fetchApi,
-        (version) => {
-          // Built once the connection is ready: the session advances only for a request that goes out.
-          const sessionRequest = session.build(next, version >= TOPIC_ID_VERSION)
-          return fetchApi.createRequest({
-            replicaId: -1,
-            maxWaitMs,
-            minBytes: options.fetchMinBytes,
-            maxBytes,
-            isolationLevel: isolationLevelCode(options.isolationLevel),
-            sessionId: sessionRequest.sessionId,
-            sessionEpoch: sessionRequest.sessionEpoch,
-            topics: requestTopics(sessionRequest.toSend),
-            forgottenTopicsData: forgottenTopics(sessionRequest.toForget),
-            rackId: '',
-          })
-        },
-        {
-          purpose: this.#purpose,
-          timeoutMs: cluster.options.requestTimeoutMs + maxWaitMs,
-          maxVersion: idsKnown ? undefined : TOPIC_ID_VERSION - 1,
-          onConnection: (connection) => this.#connections.add(connection),
-        },
-      )
+      const send = (): Promise<FetchResponse> =>
+        cluster.sendTo(
+          { nodeId: node },
+          fetchApi,
+          (version) => {
+            // Built once the connection is ready: the session advances only for a request that goes out.
+            const sessionRequest = session.build(next, version >= TOPIC_ID_VERSION)
+            return fetchApi.createRequest({
+              replicaId: -1,
+              maxWaitMs,
+              minBytes: options.fetchMinBytes,
+              maxBytes,
+              isolationLevel: isolationLevelCode(options.isolationLevel),
+              sessionId: sessionRequest.sessionId,
+              sessionEpoch: sessionRequest.sessionEpoch,
+              topics: requestTopics(sessionRequest.toSend),
+              forgottenTopicsData: forgottenTopics(sessionRequest.toForget),
+              rackId: '',
+            })
+          },
+          {
+            purpose: this.#purpose,
+            timeoutMs: cluster.options.requestTimeoutMs + maxWaitMs,
+            maxVersion: idsKnown ? undefined : TOPIC_ID_VERSION - 1,
+            onConnection: (connection) => this.#connections.add(connection),
+          },
+        )
+      const response = isTraced(fetchChannel) ? await this.#traced(node, next, send) : await send()
       if (this.#closed) return
       this.#nodeFailures.delete(node)
       const bytes = this.#handleResponse(node, session, response, asked, next)
@@ -367,6 +371,25 @@ export class Fetcher {
       this.#deps.buffer.unreserve(maxBytes)
       this.wake()
     }
+  }
+
+  // The request under kafkats:consumer:fetch; its partitions are summed up before the trace ends.
+  #traced(node: number, next: readonly SessionPartition[], send: () => Promise<FetchResponse>): Promise<FetchResponse> {
+    const { cluster, options } = this.#deps
+    const broker = cluster.metadata.broker(node)
+    const context: FetchTrace = {
+      clientId: cluster.options.clientId,
+      groupId: options.groupId,
+      broker: broker === undefined ? `node ${node}` : `${broker.host}:${broker.port}`,
+      partitionCount: next.length,
+    }
+    return fetchChannel.tracePromise(async () => {
+      const response = await send()
+      const nameById = new Map<string, string>()
+      for (const p of next) nameById.set(p.topicId, p.topic)
+      context.partitions = fetchedPartitions(response, nameById)
+      return response
+    }, context)
   }
 
   #handleResponse(

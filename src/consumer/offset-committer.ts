@@ -19,6 +19,7 @@ import { retry } from '../cluster/retry.js'
 import { KafkaBrokerError, KafkaError, KafkaNetworkError } from '../errors.js'
 import type { ConnectionPurpose } from '../network/connection-pool.js'
 import type { Connection } from '../network/connection.js'
+import { commitChannel, isTraced, type CommitTrace } from '../observability/channels.js'
 import { errorCodeInfo } from '../protocol/error-codes.js'
 import { offsetCommitApi } from '../protocol/messages/offset-commit.js'
 import { ZERO_UUID } from '../protocol/uuid.js'
@@ -74,10 +75,14 @@ export class OffsetCommitter {
    * timeout at `deadline`. A `signal` that aborts before the commit's turn drops it unsent, and
    * one that aborts later stops its retries (a request already sent may still be stored).
    */
-  commit(entries: readonly CommitEntry[], deadline: number, signal?: AbortSignal): Promise<void> {
+  commit(entries: readonly CommitEntry[], deadline: number, signal?: AbortSignal, trigger: CommitTrace['trigger'] = 'sync'): Promise<void> {
     if (entries.length === 0) return this.#tail.catch(noop)
     this.#inFlight++
-    const run = this.#tail.catch(noop).then(() => this.#commitNow(entries, deadline, signal))
+    const queued = (): Promise<void> => this.#tail.catch(noop).then(() => this.#commitNow(entries, deadline, signal))
+    // Traced from the call, so the time waiting for the commits before it counts.
+    const run = isTraced(commitChannel)
+      ? commitChannel.tracePromise(queued, { clientId: this.#deps.cluster.options.clientId, groupId: this.#deps.groupId, trigger, offsets: entries })
+      : queued()
     // The tail only orders commits; each caller sees its own outcome through `run`.
     this.#tail = run
       .finally(() => {

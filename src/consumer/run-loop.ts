@@ -12,6 +12,8 @@
  */
 
 import type { KafkaError } from '../errors.js'
+import { isTraced, processChannel, type ProcessTrace } from '../observability/channels.js'
+import type { RecordHeader } from '../protocol/record.js'
 import { KafkaHandlerError } from './errors.js'
 import type { Chunk, Consumption, MessageSource, Positioned } from './message-source.js'
 import type { SubscriptionState } from './subscription-state.js'
@@ -35,8 +37,14 @@ export interface ConsumerBatch<M> {
   isStale(): boolean
 }
 
-/** What the run loop needs of a message. */
-export type RunMessage = Positioned & { readonly topic: string; readonly partition: number }
+/** What the run loop needs of a message (the fields past the position are for its trace). */
+export type RunMessage = Positioned & {
+  readonly topic: string
+  readonly partition: number
+  readonly key: unknown
+  readonly headers: readonly RecordHeader[]
+  readonly timestamp: number
+}
 
 export type EachMessage<M> = (message: M) => Promise<void> | void
 export type EachBatch<M> = (batch: ConsumerBatch<M>) => Promise<void> | void
@@ -50,6 +58,9 @@ export interface RunLoopDeps<M extends RunMessage> {
   readonly onHandlerError: (error: KafkaError) => void
   /** Handlers running now, across workers (the consumer's disconnect looks at it). */
   readonly activity: { handlers: number }
+  /** Who is consuming, for the kafkats:consumer:process trace. */
+  readonly clientId: string
+  readonly groupId: string | null
 }
 
 /** Runs `workers` workers until `consumption` stops. */
@@ -100,7 +111,8 @@ async function eachMessage<M extends RunMessage>(
     const message = messages[i] as M
     deps.activity.handlers++
     try {
-      await handle(message)
+      if (isTraced(processChannel)) await traced(deps, chunk, [message], 'message', handle, message)
+      else await handle(message)
     } catch (cause) {
       failed(deps, consumption, chunk, message.offset, cause)
       return i
@@ -135,7 +147,8 @@ async function eachBatch<M extends RunMessage>(
   }
   deps.activity.handlers++
   try {
-    await handle(batch)
+    if (isTraced(processChannel)) await traced(deps, chunk, messages, 'batch', handle, batch)
+    else await handle(batch)
   } catch (cause) {
     const offset = resolved < messages.length ? (messages[resolved] as M).offset : state.processedOffset
     failed(deps, consumption, chunk, offset, cause)
@@ -146,6 +159,28 @@ async function eachBatch<M extends RunMessage>(
   // The handler finished every message, even if the partition was paused meanwhile.
   batch.resolveOffset((messages[messages.length - 1] as M).offset)
   return messages.length
+}
+
+// The handler's call under kafkats:consumer:process: it runs inside the trace (stores bound to
+// `start` are its async context), and the trace ends when its promise settles.
+function traced<M extends RunMessage, A>(
+  deps: RunLoopDeps<M>,
+  chunk: Chunk<M>,
+  messages: readonly M[],
+  mode: ProcessTrace['mode'],
+  handle: (argument: A) => Promise<void> | void,
+  argument: A,
+): Promise<void> {
+  const context: ProcessTrace = {
+    clientId: deps.clientId,
+    groupId: deps.groupId,
+    topic: chunk.state.topic,
+    partition: chunk.state.partition,
+    messages,
+    mode,
+  }
+  // tracePromise takes a function returning a promise; a synchronous handler's throw becomes its rejection.
+  return processChannel.tracePromise(async () => handle(argument), context)
 }
 
 function failed<M extends RunMessage>(

@@ -8,7 +8,7 @@
  * | `kafkats:network:request` | TracingChannel | {@link RequestTrace} |
  * | `kafkats:network:connection` | Channel | {@link ConnectionEvent} |
  * | `kafkats:producer:send` | TracingChannel | {@link SendTrace} |
- * | `kafkats:producer:batch` | TracingChannel | {@link ProduceBatchTrace} |
+ * | `kafkats:producer:batch` | TracingChannel | {@link ProduceBatchTrace} (not published yet) |
  * | `kafkats:transaction:init` / `:commit` / `:abort` / `:send-offsets` | TracingChannel | {@link TransactionTrace} |
  * | `kafkats:consumer:fetch` | TracingChannel | {@link FetchTrace} |
  * | `kafkats:consumer:process` | TracingChannel | {@link ProcessTrace} |
@@ -99,7 +99,10 @@ export interface SendTrace {
   error?: unknown
 }
 
-/** One record batch in a Produce request, from the request's start to the partition's answer. */
+/**
+ * One record batch in a Produce request, from the request's start to the partition's answer.
+ * The contract only for now: the sender does not publish it yet.
+ */
 export interface ProduceBatchTrace {
   readonly clientId: string
   readonly broker: string
@@ -140,7 +143,10 @@ export interface FetchTrace {
   readonly broker: string
   /** Partitions asked for. */
   readonly partitionCount: number
-  /** Set at the end: per partition that returned data or an error. */
+  /**
+   * Set at the end: every partition of the response. `records` is read off the batch headers of
+   * the complete batches (control records included), `bytes` is the partition's record bytes.
+   */
   partitions?: ReadonlyArray<{
     readonly topic: string
     readonly partition: number
@@ -167,7 +173,7 @@ export interface ProcessTrace {
   readonly messages: ReadonlyArray<{
     readonly offset: bigint
     readonly key: unknown
-    readonly headers: ReadonlyArray<{ readonly key: string; readonly value: Buffer | null }>
+    readonly headers: ReadonlyArray<{ readonly key: string; readonly value: Uint8Array | null }>
     readonly timestamp: number
   }>
   readonly mode: 'message' | 'batch'
@@ -178,7 +184,11 @@ export interface ProcessTrace {
 export interface CommitTrace {
   readonly clientId: string
   readonly groupId: string
-  /** `auto` for auto-commits and the commit before a rebalance, else the application's call. */
+  /**
+   * `auto` for auto-commits and the commit before a rebalance (or of partitions `assign()` dropped);
+   * `sync` for the application's `consumer.commit()` (awaited or not: kafkats has one explicit
+   * commit call). `async` is not published today; it is kept for a future fire-and-forget call.
+   */
   readonly trigger: 'auto' | 'sync' | 'async'
   readonly offsets: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly offset: bigint }>
   error?: unknown
@@ -203,7 +213,10 @@ export interface LagEvent {
 // ---------------------------------------------------------------------------------------------
 // Groups and admin
 
-/** A JoinGroup, SyncGroup, Heartbeat or (KIP-848) ConsumerGroupHeartbeat of a group member. */
+/**
+ * A JoinGroup, SyncGroup, Heartbeat or (KIP-848) ConsumerGroupHeartbeat of a group member (its
+ * leave, epoch -1/-2, included), from the moment the coordinator is known to its answer.
+ */
 export interface GroupTrace {
   readonly clientId: string
   readonly groupId: string
@@ -212,7 +225,7 @@ export interface GroupTrace {
   readonly broker: string
   /** As sent ('' before the first join). */
   readonly memberId: string
-  /** As sent (-1 before the first join; the member epoch for the consumer protocol). */
+  /** As sent: the generation (-1 for JoinGroup, which names none), or the member epoch for the consumer protocol. */
   readonly generationId: number
   /** Set at the end: the Kafka error code of the answer (0 for none). */
   errorCode?: number

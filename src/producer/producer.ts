@@ -20,6 +20,7 @@ import { ErrorCode } from '../protocol/error-codes.js'
 import type { RecordHeader, RecordInput } from '../protocol/record.js'
 import { isThenable, ProducerSerdeContext } from '../serde/contexts.js'
 import { stringSerde, type Serializer } from '../serde/serde.js'
+import { isTraced, sendChannel, transactionChannels } from '../observability/channels.js'
 import { abortable, callSignal, onAbort, throwIfAborted } from '../util/abort.js'
 import { describeValue } from '../util/options.js'
 import { Accumulator, recordSize } from './accumulator.js'
@@ -46,8 +47,10 @@ import {
   type ProducerEvents,
   type ProducerRecord,
 } from './producer-types.js'
+import { leaderAddress, sendTraceOf, tracedRecord } from './send-trace.js'
 import { Sender } from './sender.js'
 import { clusterTransactionIo } from './transaction-io.js'
+import { traceTransaction, type TransactionChannel } from './transaction-trace.js'
 import { TransactionManager, type ConsumerGroupMetadata, type TransactionOffset } from './transaction-manager.js'
 import { WaitingSends, type SerializedRecord } from './waiting-sends.js'
 
@@ -222,6 +225,29 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
   }
 
   #sendAt(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
+    if (isTraced(sendChannel)) return this.#tracedSendAt(record, index, signal)
+    return this.#untracedSendAt(record, index, signal)
+  }
+
+  // The send under kafkats:producer:send: `start` runs before the record is checked or
+  // serialized, so its listeners may add headers, and the record goes out with them.
+  #tracedSendAt(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
+    const trace = sendTraceOf(this.#cluster.options.clientId, this.#options.transactionalId, record)
+    const traced = sendChannel.tracePromise(
+      () =>
+        this.#untracedSendAt(tracedRecord(record, trace), index, signal).then((delivered) => {
+          trace.broker = leaderAddress(this.#cluster.metadata, delivered)
+          return delivered
+        }),
+      trace,
+    )
+    // As untraced: a failure is reported where it happens, and a send nobody awaits is not an
+    // unhandled rejection.
+    traced.catch(noop)
+    return traced
+  }
+
+  #untracedSendAt(record: ProducerRecord<K, V>, index: RecordIndex, signal: AbortSignal | undefined): Promise<RecordMetadata> {
     let promise: Promise<RecordMetadata>
     try {
       promise = this.#send(record, index, signal)
@@ -473,7 +499,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     const signal = callSignal('initTransactions()', options)
     const transactions = this.#requireTransactions('initTransactions')
     throwIfAborted(signal)
-    await transactions.initTransactions().wait(this.#options.maxBlockMs, signal)
+    await this.#traceTransaction(transactionChannels.init, undefined, () => transactions.initTransactions().wait(this.#options.maxBlockMs, signal))
     this.#state = 'connected'
   }
 
@@ -500,7 +526,10 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     const signal = callSignal('sendOffsetsToTransaction()', options)
     const transactions = this.#requireTransactions('sendOffsetsToTransaction')
     throwIfAborted(signal)
-    await transactions.sendOffsetsToTransaction(offsets, groupMetadata).wait(this.#options.maxBlockMs, signal)
+    const groupId = typeof groupMetadata?.groupId === 'string' ? groupMetadata.groupId : undefined
+    await this.#traceTransaction(transactionChannels.sendOffsets, groupId, () =>
+      transactions.sendOffsetsToTransaction(offsets, groupMetadata).wait(this.#options.maxBlockMs, signal),
+    )
   }
 
   /**
@@ -516,7 +545,7 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     const signal = callSignal('commitTransaction()', options)
     const transactions = this.#requireTransactions('commitTransaction')
     throwIfAborted(signal)
-    await transactions.beginCommit().wait(this.#options.maxBlockMs, signal)
+    await this.#traceTransaction(transactionChannels.commit, undefined, () => transactions.beginCommit().wait(this.#options.maxBlockMs, signal))
   }
 
   /**
@@ -529,7 +558,13 @@ export class Producer<K = string | Uint8Array | null, V = string | Uint8Array | 
     const signal = callSignal('abortTransaction()', options)
     const transactions = this.#requireTransactions('abortTransaction')
     throwIfAborted(signal)
-    await transactions.beginAbort().wait(this.#options.maxBlockMs, signal)
+    await this.#traceTransaction(transactionChannels.abort, undefined, () => transactions.beginAbort().wait(this.#options.maxBlockMs, signal))
+  }
+
+  #traceTransaction(trace: TransactionChannel, groupId: string | undefined, call: () => Promise<void>): Promise<void> {
+    if (!isTraced(trace)) return call()
+    const who = { clientId: this.#cluster.options.clientId, transactionalId: this.#options.transactionalId as string }
+    return traceTransaction(trace, who, this.#identity as ProducerIdentity, groupId, call)
   }
 
   #requireTransactions(call: string): TransactionManager {

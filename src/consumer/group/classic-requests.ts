@@ -7,6 +7,7 @@ import { heartbeatApi } from '../../protocol/messages/heartbeat.js'
 import { joinGroupApi, type JoinGroupResponse } from '../../protocol/messages/join-group.js'
 import { leaveGroupApi } from '../../protocol/messages/leave-group.js'
 import { syncGroupApi } from '../../protocol/messages/sync-group.js'
+import { groupChannels } from '../../observability/channels.js'
 import type { CoordinatorLink } from './coordinator-link.js'
 
 export const PROTOCOL_TYPE = 'consumer'
@@ -48,6 +49,8 @@ export function sendJoinGroup(link: CoordinatorLink, join: JoinRequest, timeoutM
         reason: join.reason,
       }),
     timeoutMs,
+    // JoinGroup names no generation.
+    { channel: groupChannels.join, protocol: 'classic', memberId: join.memberId, generationId: -1 },
   )
 }
 
@@ -72,18 +75,23 @@ export async function sendSyncGroup(
         assignments,
       }),
     timeoutMs,
+    { channel: groupChannels.sync, protocol: 'classic', memberId: member.memberId, generationId: member.generationId },
   )
   return { errorCode: response.errorCode, assignment: response.assignment }
 }
 
 export async function sendHeartbeat(link: CoordinatorLink, member: MemberIdentity): Promise<number> {
-  const response = await link.send(heartbeatApi, () =>
-    heartbeatApi.createRequest({
-      groupId: member.groupId,
-      generationId: member.generationId,
-      memberId: member.memberId,
-      groupInstanceId: member.groupInstanceId,
-    }),
+  const response = await link.send(
+    heartbeatApi,
+    () =>
+      heartbeatApi.createRequest({
+        groupId: member.groupId,
+        generationId: member.generationId,
+        memberId: member.memberId,
+        groupInstanceId: member.groupInstanceId,
+      }),
+    undefined,
+    { channel: groupChannels.heartbeat, protocol: 'classic', memberId: member.memberId, generationId: member.generationId },
   )
   return response.errorCode
 }

@@ -24,6 +24,7 @@ import { randomBytes } from 'node:crypto'
 import { isWireFailure, KafkaBrokerError, KafkaError, KafkaStateError } from '../../errors.js'
 import type { MetadataChanges } from '../../cluster/metadata-cache.js'
 import { ErrorCode, errorCodeInfo } from '../../protocol/error-codes.js'
+import { groupChannels } from '../../observability/channels.js'
 import {
   consumerGroupHeartbeatApi,
   type ConsumerGroupHeartbeatRequest,
@@ -216,7 +217,12 @@ export class ConsumerProtocolMembership implements GroupMembership {
       const sentAt = Date.now()
       let response: ConsumerGroupHeartbeatResponse
       try {
-        response = await this.#link.send(consumerGroupHeartbeatApi, (version) => this.#forVersion(request, version))
+        response = await this.#link.send(consumerGroupHeartbeatApi, (version) => this.#forVersion(request, version), undefined, {
+          channel: groupChannels.heartbeat,
+          protocol: 'consumer',
+          memberId: request.memberId,
+          generationId: request.memberEpoch,
+        })
         this.#heartbeatSentOnce = true
       } catch (error) {
         if (this.#closing || this.#ctx.cluster.isClosed) return
@@ -462,13 +468,18 @@ export class ConsumerProtocolMembership implements GroupMembership {
 
   async #sendLeave(epoch: number): Promise<void> {
     try {
-      await this.#link.send(consumerGroupHeartbeatApi, () =>
-        consumerGroupHeartbeatApi.createRequest({
-          groupId: this.#ctx.groupId,
-          memberId: this.#memberId,
-          memberEpoch: epoch,
-          instanceId: this.#instanceId,
-        }),
+      await this.#link.send(
+        consumerGroupHeartbeatApi,
+        () =>
+          consumerGroupHeartbeatApi.createRequest({
+            groupId: this.#ctx.groupId,
+            memberId: this.#memberId,
+            memberEpoch: epoch,
+            instanceId: this.#instanceId,
+          }),
+        undefined,
+        // The leave is a heartbeat with epoch -1 (or -2 for a static member).
+        { channel: groupChannels.heartbeat, protocol: 'consumer', memberId: this.#memberId, generationId: epoch },
       )
     } catch {
       // Best effort: the session timeout removes a member whose leave did not arrive.

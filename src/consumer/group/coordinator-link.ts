@@ -5,11 +5,21 @@
  * not the coordinator any more, is forgotten so the next request looks it up again.
  */
 
+import type { TracingChannel } from 'node:diagnostics_channel'
 import type { Cluster } from '../../cluster/cluster.js'
 import type { ConnectionPurpose } from '../../network/connection-pool.js'
 import { isWireFailure, KafkaNetworkError } from '../../errors.js'
 import type { ApiDescriptor } from '../../protocol/api.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
+import { isTraced, type GroupTrace } from '../../observability/channels.js'
+
+/** A membership request to trace on a `kafkats:group:*` channel: which one, and who sends it. */
+export interface GroupCall {
+  readonly channel: TracingChannel<unknown, GroupTrace>
+  readonly protocol: GroupTrace['protocol']
+  readonly memberId: string
+  readonly generationId: number
+}
 
 export class CoordinatorLink {
   readonly #cluster: Cluster
@@ -27,8 +37,11 @@ export class CoordinatorLink {
     return this.#cluster
   }
 
-  /** Sends one request to the coordinator; rejects with the cluster's network, timeout or lookup errors. */
-  async send<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, timeoutMs?: number): Promise<Res> {
+  /**
+   * Sends one request to the coordinator; rejects with the cluster's network, timeout or lookup
+   * errors. With `call`, the request (once the coordinator is known) is traced on its channel.
+   */
+  async send<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, timeoutMs?: number, call?: GroupCall): Promise<Res> {
     const nodeId = await this.#cluster.coordinator('group', this.#groupId)
     const endpoint = this.#cluster.endpointOf({ nodeId })
     if (this.#cluster.pool.backoffRemainingMs(endpoint) > 0) {
@@ -40,7 +53,22 @@ export class CoordinatorLink {
       throw new KafkaNetworkError(`group coordinator ${nodeId} (${address}) refused the last connection; looking it up again`, { broker: address })
     }
     try {
-      return await this.#cluster.sendTo({ nodeId }, api, build, { purpose: this.#purpose, timeoutMs })
+      const send = (): Promise<Res> => this.#cluster.sendTo({ nodeId }, api, build, { purpose: this.#purpose, timeoutMs })
+      if (call === undefined || !isTraced(call.channel)) return await send()
+      const context: GroupTrace = {
+        clientId: this.#cluster.options.clientId,
+        groupId: this.#groupId,
+        protocol: call.protocol,
+        broker: `${endpoint.host}:${endpoint.port}`,
+        memberId: call.memberId,
+        generationId: call.generationId,
+      }
+      return await call.channel.tracePromise(async () => {
+        const response = await send()
+        // Every group response has a top-level error code.
+        context.errorCode = (response as { errorCode?: number }).errorCode ?? 0
+        return response
+      }, context)
     } catch (error) {
       if (isWireFailure(error)) this.forget()
       throw error
