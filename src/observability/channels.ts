@@ -8,7 +8,7 @@
  * | `kafkats:network:request` | TracingChannel | {@link RequestTrace} |
  * | `kafkats:network:connection` | Channel | {@link ConnectionEvent} |
  * | `kafkats:producer:send` | TracingChannel | {@link SendTrace} |
- * | `kafkats:producer:batch` | TracingChannel | {@link ProduceBatchTrace} (not published yet) |
+ * | `kafkats:producer:batch` | TracingChannel | {@link ProduceBatchTrace} |
  * | `kafkats:transaction:init` / `:commit` / `:abort` / `:send-offsets` | TracingChannel | {@link TransactionTrace} |
  * | `kafkats:consumer:fetch` | TracingChannel | {@link FetchTrace} |
  * | `kafkats:consumer:process` | TracingChannel | {@link ProcessTrace} |
@@ -100,8 +100,8 @@ export interface SendTrace {
 }
 
 /**
- * One record batch in a Produce request, from the request's start to the partition's answer.
- * The contract only for now: the sender does not publish it yet.
+ * One attempt to send a record batch in a Produce request, from the request's start to the
+ * partition's answer (a retry is a new trace, with a higher `attempt`).
  */
 export interface ProduceBatchTrace {
   readonly clientId: string

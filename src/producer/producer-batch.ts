@@ -4,6 +4,7 @@
  */
 
 import type { KafkaError } from '../errors.js'
+import type { ProduceBatchTrace } from '../observability/channels.js'
 import { compressionCodecByName, type CompressionName } from '../protocol/compression/index.js'
 import { crc32c } from '../protocol/crc32c.js'
 import { encodeRecordBatch, RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
@@ -70,6 +71,8 @@ export class ProducerBatch {
   producerEpoch = -1
   baseSequence = -1
   isTransactional = false
+  /** The `kafkats:producer:batch` trace of the attempt in flight, while someone listens. */
+  trace: ProduceBatchTrace | undefined = undefined
   #encoded: Buffer | undefined
   #doneWaiters: Array<() => void> | undefined
 

@@ -20,6 +20,8 @@
  *   timeout while idempotence can still retry it in order.
  */
 
+import { isTraced, produceBatchChannel } from '../observability/channels.js'
+import { endBatchTrace, failBatchTrace, startBatchTraces } from './batch-trace.js'
 import { partitionKey } from '../common/topic-partition.js'
 import type { Cluster } from '../cluster/cluster.js'
 import { KafkaBrokerError, KafkaError, KafkaStateError, KafkaTimeoutError } from '../errors.js'
@@ -245,7 +247,7 @@ export class Sender {
         this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1)
         counted = true
       }
-      return this.#produceRequest(drained, v)
+      return this.#produceRequest(drained, v, node)
     }
     const sendOptions = {
       purpose: 'produce' as const,
@@ -387,9 +389,14 @@ export class Sender {
     this.#rewind(q)
   }
 
-  async #produceRequest(drained: readonly Drained[], version: number): Promise<ProduceRequest> {
+  async #produceRequest(drained: readonly Drained[], version: number, node: number): Promise<ProduceRequest> {
     const { cluster, options, identity } = this.#deps
     const encoded = await Promise.all(drained.map((d) => d.batch.encode(options.compressionType)))
+    if (isTraced(produceBatchChannel)) {
+      const broker = cluster.metadata.broker(node)
+      const address = broker === undefined ? `node ${node}` : `${broker.host}:${broker.port}`
+      startBatchTraces(drained.map((d) => d.batch), encoded, cluster.options.clientId, address, options.compressionType)
+    }
     const byTopic = new Map<string, Array<{ index: number; records: Uint8Array }>>()
     drained.forEach((d, i) => {
       let list = byTopic.get(d.batch.topic)
@@ -455,6 +462,7 @@ export class Sender {
 
   #onBatchDone(q: PartitionQueue, batch: ProducerBatch, baseOffset: bigint, logAppendTimeMs: bigint): void {
     this.#landed(q, batch)
+    if (batch.trace !== undefined) endBatchTrace(batch, baseOffset)
     if (this.#deps.identity !== null && batch.producerEpoch === q.lastStampedEpoch && batch.baseSequence >= 0) {
       q.ackedInEpoch = true
       q.ackedNextSequence = (batch.baseSequence + batch.recordCount) & 0x7fffffff
@@ -470,6 +478,7 @@ export class Sender {
   // per-partition answer, or was answered after the leader appended it; the batch might be in the log.
   #onBatchError(q: PartitionQueue, batch: ProducerBatch, error: KafkaError, ambiguous: boolean): void {
     if (batch.inFlight) this.#landed(q, batch)
+    if (batch.trace !== undefined) failBatchTrace(batch, error)
     if (batch.done) return
     if (ambiguous && !batch.stampLost) batch.ambiguous = true
     const { options, identity, cluster } = this.#deps
